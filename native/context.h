@@ -1,0 +1,54 @@
+// The per-thread execution context of one job: meta (shape-only) mode, grad
+// mode, the running cost tally, limits, and the cancellation flag/deadline.
+// Every allocation and every kernel reports here, so the dry run that costs a
+// graph and the real run that executes it share one accounting.
+#pragma once
+#include <chrono>
+#include <cstdint>
+
+namespace gs {
+
+struct Limits {
+  int64_t max_bytes = INT64_MAX;     // sum of all tensor bytes a job allocates
+  int64_t max_flops = INT64_MAX;     // estimated floating-point work
+  int64_t max_ops = INT64_MAX;       // ops executed, backward passes included
+  int64_t max_elements = INT64_MAX;  // elements of any one tensor
+};
+
+struct ExecContext {
+  bool meta = false;       // allocate no data, run no kernels: shapes and costs only
+  bool grad_mode = true;   // record autograd nodes (off inside first-order backward)
+  int64_t bytes = 0;
+  int64_t flops = 0;
+  int64_t ops = 0;
+  Limits limits;
+  const volatile int32_t* cancel_flag = nullptr;  // in a SharedArrayBuffer; non-zero = stop
+  bool has_deadline = false;
+  std::chrono::steady_clock::time_point deadline;
+
+  void add_bytes(int64_t n);
+  void add_flops(int64_t n);
+  void add_op();
+  // Throws CancelledError when the job was cancelled or is past its deadline.
+  void check_cancel() const;
+};
+
+ExecContext& ctx();
+
+// Runs a scope with a fresh context and restores the previous one after.
+struct ContextScope {
+  ExecContext saved;
+  ContextScope() : saved(ctx()) { ctx() = ExecContext(); }
+  ~ContextScope() { ctx() = saved; }
+};
+
+struct GradModeGuard {
+  bool prev;
+  explicit GradModeGuard(bool enabled) : prev(ctx().grad_mode) { ctx().grad_mode = enabled; }
+  ~GradModeGuard() { ctx().grad_mode = prev; }
+};
+
+// Long kernels call this every `chunk` iterations of their outer loop.
+constexpr int64_t kCancelCheckElements = 1 << 16;
+
+}  // namespace gs

@@ -1,0 +1,48 @@
+// Executes a checked op list (the IR). Slots 0..num_inputs-1 hold the inputs;
+// node i writes slot num_inputs + i. The same executor runs in meta mode for
+// the dry run that checks shapes and costs a job before it is admitted.
+#pragma once
+#include <vector>
+
+#include "context.h"
+#include "registry.h"
+
+namespace gs {
+
+struct IRNode {
+  const OpDef* op = nullptr;
+  std::vector<Value> args;  // Tensor args carry a slot, Tensor[] args slots
+};
+
+struct IRProgram {
+  int num_inputs = 0;
+  std::vector<IRNode> nodes;
+  // Optional final backward: gradients of `of` with respect to `wrt` slots.
+  bool backward = false;
+  int of = -1;
+  std::vector<int> wrt;
+  int grad_output = -1;
+};
+
+struct Slot {
+  Tensor t;
+  std::vector<Tensor> list;
+  bool is_list = false;
+};
+
+struct RunOptions {
+  bool meta = false;
+  Limits limits;
+  const volatile int32_t* cancel_flag = nullptr;
+  double deadline_ms = 0;  // 0: none
+};
+
+struct RunResult {
+  std::vector<Slot> slots;
+  std::vector<Tensor> grads;
+  int64_t bytes = 0, flops = 0, ops = 0;
+};
+
+RunResult execute(const IRProgram& p, std::vector<Tensor> inputs, const RunOptions& o);
+
+}  // namespace gs

@@ -1,0 +1,91 @@
+// matmul with PyTorch's rules for 1-D, 2-D and broadcast-batched operands.
+#include "linalg.h"
+
+#include "../autograd.h"
+#include "../gemm.h"
+#include "../kernels.h"
+#include "../registry.h"
+#include "ops.h"
+
+namespace gs::op {
+
+namespace {
+
+// [..., M, K] @ [..., K, N] with broadcast batch dims; both at least 2-D.
+Tensor matmul_nd(const Tensor& a, const Tensor& b) {
+  const int64_t M = a.size(-2), K = a.size(-1), K2 = b.size(-2), N = b.size(-1);
+  if (K != K2) {
+    int64_t arows = a.numel() / std::max<int64_t>(K, 1);
+    if (a.dim() > 2) arows = M;
+    throw ShapeError("mat1 and mat2 shapes cannot be multiplied (" + std::to_string(arows) + "x" + std::to_string(K) + " and " +
+                     std::to_string(K2) + "x" + std::to_string(N) + ")");
+  }
+  Shape ab(a.shape().begin(), a.shape().end() - 2), bb(b.shape().begin(), b.shape().end() - 2);
+  Shape batch = broadcast_shapes(ab, bb);
+  Shape out_shape = batch;
+  out_shape.push_back(M);
+  out_shape.push_back(N);
+  Tensor out = Tensor::empty(out_shape, a.dtype());
+  int64_t nb = shape_numel(batch);
+  ctx().add_flops(2 * nb * M * N * K);
+  if (!out.is_meta() && out.numel() > 0) {
+    auto sa = broadcast_strides(ab, batch), sb = broadcast_strides(bb, batch);
+    auto cs = contiguous_strides(batch);
+    GS_DISPATCH_ALL(a.dtype(), T, {
+      if constexpr (std::is_same_v<T, uint8_t>) {
+        throw DTypeError("\"addmm_impl_cpu_\" not implemented for 'Bool'");
+      } else {
+        for (int64_t i = 0; i < nb; ++i) {
+          int64_t oa = 0, ob = 0, rem = i;
+          for (size_t d = 0; d < batch.size(); ++d) {
+            int64_t idx = rem / cs[d];
+            rem %= cs[d];
+            oa += idx * sa[d];
+            ob += idx * sb[d];
+          }
+          gemm<T>(M, N, K, a.data<T>() + oa * M * K, b.data<T>() + ob * K * N, out.data<T>() + i * M * N);
+        }
+      }
+    });
+  }
+  // The engine sums each gradient over broadcast batch dims.
+  return record(out, "matmul", {a, b}, [a, b](const Tensor& g, const BackwardCtx& c) -> Grads {
+    return {c.need(0) ? matmul(g, transpose(b, -1, -2)) : Tensor(), c.need(1) ? matmul(transpose(a, -1, -2), g) : Tensor()};
+  });
+}
+
+}  // namespace
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  if (a.dim() == 0 || b.dim() == 0)
+    throw ShapeError("both arguments to matmul need to be at least 1D, but they are " + std::to_string(a.dim()) + "D and " +
+                     std::to_string(b.dim()) + "D");
+  if (a.dtype() != b.dtype())
+    throw DTypeError(std::string("expected m1 and m2 to have the same dtype, but got: ") + dtype_name(a.dtype()) + " != " + dtype_name(b.dtype()));
+  if (a.dim() == 1 && b.dim() == 1) {
+    if (a.numel() != b.numel())
+      throw ShapeError("inconsistent tensor size, expected tensor [" + std::to_string(a.numel()) + "] and src [" + std::to_string(b.numel()) +
+                       "] to have the same number of elements, but got " + std::to_string(a.numel()) + " and " + std::to_string(b.numel()) +
+                       " elements respectively");
+    return sum(mul(a, b));
+  }
+  if (a.dim() == 1) return squeeze(matmul_nd(unsqueeze(a, 0), b), {-2});
+  if (b.dim() == 1) return squeeze(matmul_nd(a, unsqueeze(b, -1)), {-1});
+  return matmul_nd(a, b);
+}
+
+}  // namespace gs::op
+
+namespace gs {
+namespace {
+const OpRegistrar reg({
+    {"matmul(Tensor input, Tensor other) -> Tensor", "Matrix product with broadcasting (`@`), as torch.matmul.",
+     [](const Args& a) -> Outs { return {op::matmul(a.tensor(0), a.tensor(1))}; }},
+    {"mm(Tensor input, Tensor mat2) -> Tensor", "Product of two 2-D matrices.",
+     [](const Args& a) -> Outs {
+       if (a.tensor(0).dim() != 2 || a.tensor(1).dim() != 2) throw ShapeError("mm: both arguments must be 2-D matrices");
+       return {op::matmul(a.tensor(0), a.tensor(1))};
+     }},
+});
+}  // namespace
+}  // namespace gs

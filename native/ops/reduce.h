@@ -1,0 +1,27 @@
+// Reductions. `dims` empty means all dimensions.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "../tensor.h"
+
+namespace gs::op {
+
+Tensor sum(const Tensor& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
+Tensor mean(const Tensor& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
+Tensor prod(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+Tensor amax(const Tensor& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
+Tensor amin(const Tensor& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
+Tensor argmax(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+Tensor argmin(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+// max/min along a dim: the values; the gradient goes to the index PyTorch picks.
+Tensor max_dim(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor min_dim(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor logsumexp(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim = false);
+Tensor var(const Tensor& x, const std::vector<int64_t>& dims, double correction, bool keepdim = false);
+Tensor std(const Tensor& x, const std::vector<int64_t>& dims, double correction, bool keepdim = false);
+// p is 1, 2, inf, -inf, any positive number, or "fro" (passed as 2).
+Tensor norm(const Tensor& x, double p, const std::vector<int64_t>& dims = {}, bool keepdim = false);
+
+}  // namespace gs::op

@@ -1,0 +1,84 @@
+// The op catalogue. Every op is registered once, next to its kernels, with a
+// PyTorch-style schema string ("sum(Tensor input, int[]? dim=None, bool
+// keepdim=False) -> Tensor"), one doc line and its entry point. The service
+// reads this list (GET /v1/ops, argument checking, OpenAPI) through the addon,
+// so the schema is the single source of truth for names, types and defaults.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tensor.h"
+
+namespace gs {
+
+// One argument value, already normalised by the service: every declared
+// argument is present, in schema order, with its declared type.
+struct Value {
+  enum class Kind { None, Tensor, TensorList, Number, Bool, Str, IntList, FloatList };
+  Kind kind = Kind::None;
+  Tensor tensor;
+  std::vector<Tensor> tensors;
+  double number = 0;
+  bool boolean = false;
+  std::string str;
+  std::vector<double> numbers;
+  int slot = -1;                // IR: slot a Tensor argument reads
+  std::vector<int> slots;       // IR: slots a Tensor[] argument reads
+};
+
+class Args {
+ public:
+  explicit Args(const std::vector<Value>& v) : v_(v) {}
+  size_t size() const { return v_.size(); }
+  bool is_none(size_t i) const;
+  const Tensor& tensor(size_t i) const;
+  Tensor opt_tensor(size_t i) const;  // undefined when None
+  const std::vector<Tensor>& tensors(size_t i) const;
+  int64_t i64(size_t i) const;
+  std::optional<int64_t> opt_i64(size_t i) const;
+  double f64(size_t i) const;
+  std::optional<double> opt_f64(size_t i) const;
+  bool boolean(size_t i) const;
+  const std::string& str(size_t i) const;
+  std::optional<std::string> opt_str(size_t i) const;
+  std::vector<int64_t> ints(size_t i) const;  // a lone int is a one-element list
+  std::optional<std::vector<int64_t>> opt_ints(size_t i) const;
+  std::vector<double> floats(size_t i) const;
+
+ private:
+  const Value& at(size_t i) const;
+  const std::vector<Value>& v_;
+};
+
+// An op returns one tensor, or a list for schemas that return Tensor[].
+using Outs = std::vector<Tensor>;
+using OpFn = Outs (*)(const Args&);
+
+enum class OpKind {
+  Normal,
+  // grad/vjp/jvp/hvp/jacobian/hessian: argument 0 is differentiated with
+  // respect to argument 1. The executor records what these need.
+  Autograd,
+};
+
+struct OpDef {
+  OpDef(std::string schema_, std::string doc_, OpFn fn_, bool differentiable_ = true, OpKind kind_ = OpKind::Normal)
+      : schema(std::move(schema_)), doc(std::move(doc_)), fn(fn_), differentiable(differentiable_), kind(kind_) {}
+  std::string schema;
+  std::string doc;
+  OpFn fn;
+  bool differentiable;
+  OpKind kind;
+  std::string name;  // filled from the schema
+};
+
+const std::vector<OpDef>& all_ops();
+const OpDef* find_op(const std::string& name);
+
+// Used at static-initialisation time by each ops/*.cc file.
+struct OpRegistrar {
+  OpRegistrar(std::initializer_list<OpDef> defs);
+};
+
+}  // namespace gs

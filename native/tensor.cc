@@ -1,0 +1,147 @@
+#include "tensor.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "autograd.h"
+#include "context.h"
+#include "errors.h"
+
+namespace gs {
+
+Storage::Storage(size_t n) : bytes(n) {
+  // 64-byte alignment keeps vector loads and BLAS on their fast paths.
+  size_t rounded = ((n + 63) / 64) * 64;
+  ptr = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
+  if (!ptr) throw LimitError("out of memory allocating " + std::to_string(n) + " bytes");
+}
+
+Storage::~Storage() { std::free(ptr); }
+
+DType dtype_from_name(const std::string& s) {
+  if (s == "float32" || s == "float") return DType::Float32;
+  if (s == "float64" || s == "double") return DType::Float64;
+  if (s == "int64" || s == "long") return DType::Int64;
+  if (s == "bool") return DType::Bool;
+  throw ValueError("unknown dtype '" + s + "' (expected float32, float64, int64 or bool)");
+}
+
+int64_t shape_numel(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) {
+    if (d < 0) throw ValueError("negative dimension " + std::to_string(d) + " in shape " + shape_str(s));
+    if (d != 0 && n > ctx().limits.max_elements / d)
+      throw LimitError("a tensor of shape " + shape_str(s) + " has more elements than MAX_TENSOR_ELEMENTS (" +
+                       std::to_string(ctx().limits.max_elements) + ")");
+    n *= d;
+  }
+  if (n > ctx().limits.max_elements)
+    throw LimitError("a tensor of shape " + shape_str(s) + " has more elements than MAX_TENSOR_ELEMENTS (" +
+                     std::to_string(ctx().limits.max_elements) + ")");
+  return n;
+}
+
+std::string shape_str(const Shape& s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i) r += ", ";
+    r += std::to_string(s[i]);
+  }
+  return r + "]";
+}
+
+int64_t wrap_dim(int64_t d, int64_t ndim) {
+  int64_t n = ndim == 0 ? 1 : ndim;  // a 0-d tensor accepts dim 0 and -1, like PyTorch
+  if (d < -n || d >= n)
+    throw IndexError("Dimension out of range (expected to be in range of [" + std::to_string(-n) + ", " +
+                     std::to_string(n - 1) + "], but got " + std::to_string(d) + ")");
+  return d < 0 ? d + n : d;
+}
+
+std::vector<int64_t> contiguous_strides(const Shape& s) {
+  std::vector<int64_t> st(s.size());
+  int64_t acc = 1;
+  for (size_t i = s.size(); i-- > 0;) {
+    st[i] = acc;
+    acc *= s[i];
+  }
+  return st;
+}
+
+static std::shared_ptr<TensorImpl> new_impl(const Shape& shape, DType dtype) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->dtype = dtype;
+  impl->shape = shape;
+  impl->numel = shape_numel(shape);
+  return impl;
+}
+
+Tensor Tensor::meta(const Shape& shape, DType dtype) { return Tensor(new_impl(shape, dtype)); }
+
+Tensor Tensor::empty(const Shape& shape, DType dtype) {
+  auto impl = new_impl(shape, dtype);
+  int64_t bytes = impl->numel * static_cast<int64_t>(dtype_size(dtype));
+  ctx().add_bytes(bytes);
+  if (!ctx().meta) impl->storage = std::make_shared<Storage>(static_cast<size_t>(bytes));
+  return Tensor(impl);
+}
+
+Tensor Tensor::zeros(const Shape& shape, DType dtype) {
+  Tensor t = empty(shape, dtype);
+  if (!t.is_meta()) std::memset(t.raw(), 0, t.nbytes());
+  return t;
+}
+
+Tensor Tensor::full(const Shape& shape, DType dtype, double value) {
+  Tensor t = empty(shape, dtype);
+  if (t.is_meta()) return t;
+  int64_t n = t.numel();
+  switch (dtype) {
+    case DType::Float32: { auto* p = t.data<float>(); for (int64_t i = 0; i < n; ++i) p[i] = static_cast<float>(value); break; }
+    case DType::Float64: { auto* p = t.data<double>(); for (int64_t i = 0; i < n; ++i) p[i] = value; break; }
+    case DType::Int64: { auto* p = t.data<int64_t>(); for (int64_t i = 0; i < n; ++i) p[i] = static_cast<int64_t>(value); break; }
+    case DType::Bool: { auto* p = t.data<uint8_t>(); for (int64_t i = 0; i < n; ++i) p[i] = value != 0; break; }
+  }
+  return t;
+}
+
+Tensor Tensor::scalar(double value, DType dtype) {
+  Tensor t = full({}, dtype, value);
+  t.impl_->wrapped_number = true;
+  return t;
+}
+
+int64_t Tensor::size(int64_t d) const { return shape()[static_cast<size_t>(wrap_dim(d, dim()))]; }
+
+double Tensor::item() const {
+  if (numel() != 1)
+    throw ValueError("a Tensor with " + std::to_string(numel()) + " elements cannot be converted to Scalar");
+  if (is_meta()) return 0.0;
+  switch (dtype()) {
+    case DType::Float32: return data<float>()[0];
+    case DType::Float64: return data<double>()[0];
+    case DType::Int64: return static_cast<double>(data<int64_t>()[0]);
+    case DType::Bool: return data<uint8_t>()[0];
+  }
+  return 0.0;
+}
+
+Tensor Tensor::with_shape(const Shape& s) const {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->dtype = dtype();
+  impl->shape = s;
+  impl->numel = shape_numel(s);
+  impl->storage = impl_->storage;
+  return Tensor(impl);
+}
+
+Tensor Tensor::detach() const { return with_shape(shape()); }
+
+void Tensor::set_requires_grad(bool r) {
+  if (r && !is_floating(dtype()))
+    throw DTypeError("only Tensors of floating point dtype can require gradients");
+  impl_->requires_grad = r;
+}
+
+}  // namespace gs

@@ -1,0 +1,89 @@
+// Tensors: dtype, shape, contiguous row-major storage, and the autograd
+// metadata (requires_grad, grad_fn). Storage is shared, so reshape, view and
+// detach cost nothing; every other op writes a fresh contiguous tensor.
+// A tensor without storage is a "meta" tensor: shape and dtype only, used by
+// the dry run that checks and costs a graph before any kernel runs.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dtype.h"
+
+namespace gs {
+
+using Shape = std::vector<int64_t>;
+
+struct Storage {
+  void* ptr = nullptr;
+  size_t bytes = 0;
+  explicit Storage(size_t n);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+};
+
+struct Node;
+
+struct TensorImpl {
+  DType dtype = DType::Float32;
+  Shape shape;
+  int64_t numel = 0;
+  std::shared_ptr<Storage> storage;  // null for a meta tensor
+  bool requires_grad = false;
+  // A Python number in a program (`x * 2`): lowest priority in type promotion.
+  bool wrapped_number = false;
+  std::shared_ptr<Node> grad_fn;     // set on results of recorded ops
+};
+
+class Tensor {
+ public:
+  Tensor() = default;
+  explicit Tensor(std::shared_ptr<TensorImpl> i) : impl_(std::move(i)) {}
+
+  // A new uninitialised tensor; a meta tensor when the context is in meta mode.
+  static Tensor empty(const Shape& shape, DType dtype);
+  static Tensor zeros(const Shape& shape, DType dtype);
+  static Tensor full(const Shape& shape, DType dtype, double value);
+  static Tensor scalar(double value, DType dtype);  // 0-d, wrapped number
+  static Tensor meta(const Shape& shape, DType dtype);
+
+  bool defined() const { return impl_ != nullptr; }
+  DType dtype() const { return impl_->dtype; }
+  const Shape& shape() const { return impl_->shape; }
+  int64_t dim() const { return static_cast<int64_t>(impl_->shape.size()); }
+  int64_t numel() const { return impl_->numel; }
+  int64_t size(int64_t d) const;  // negative d counts from the end
+  bool is_meta() const { return impl_->storage == nullptr; }
+  bool requires_grad() const { return impl_->requires_grad; }
+  bool is_wrapped_number() const { return impl_->wrapped_number; }
+  const std::shared_ptr<Node>& grad_fn() const { return impl_->grad_fn; }
+  TensorImpl* impl() const { return impl_.get(); }
+  size_t nbytes() const { return static_cast<size_t>(numel()) * dtype_size(dtype()); }
+
+  template <class T> T* data() { return static_cast<T*>(impl_->storage->ptr); }
+  template <class T> const T* data() const { return static_cast<const T*>(impl_->storage->ptr); }
+  void* raw() const { return impl_->storage->ptr; }
+
+  // The value of a one-element tensor as a double.
+  double item() const;
+  // Same storage, new shape (numel must match); no autograd.
+  Tensor with_shape(const Shape& s) const;
+  // Same storage, cut from the graph.
+  Tensor detach() const;
+  // Marks a tensor as a leaf that requires grad (floating dtypes only).
+  void set_requires_grad(bool r);
+
+ private:
+  std::shared_ptr<TensorImpl> impl_;
+};
+
+int64_t shape_numel(const Shape& s);  // throws LimitError past MAX_TENSOR_ELEMENTS
+std::string shape_str(const Shape& s);  // "[2, 3]"
+// Wraps a possibly negative dim into [0, ndim); PyTorch's message when out of range.
+int64_t wrap_dim(int64_t d, int64_t ndim);
+// Row-major strides of a contiguous shape.
+std::vector<int64_t> contiguous_strides(const Shape& s);
+
+}  // namespace gs
