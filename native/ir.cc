@@ -90,7 +90,12 @@ RunResult execute(const IRProgram& p, std::vector<Tensor> inputs, const RunOptio
       for (auto& a : args) {
         if (a.kind == Value::Kind::Tensor) a.tensor = slot_tensor(r.slots, a.slot);
         else if (a.kind == Value::Kind::TensorList)
-          for (int s : a.slots) a.tensors.push_back(slot_tensor(r.slots, s));
+          for (int s : a.slots) {
+            // A list-valued slot (the result of split or chunk) contributes all its tensors.
+            const Slot& sl = r.slots.at(static_cast<size_t>(s));
+            if (sl.is_list) a.tensors.insert(a.tensors.end(), sl.list.begin(), sl.list.end());
+            else a.tensors.push_back(slot_tensor(r.slots, s));
+          }
       }
       GradModeGuard mode(rec[slot]);
       Outs outs = node.op->fn(Args(args));

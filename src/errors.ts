@@ -5,6 +5,8 @@
 export interface ProblemDetailError {
   path: string;
   message: string;
+  line?: number;
+  column?: number;
 }
 
 interface ProblemKind {
@@ -71,9 +73,18 @@ export class ProblemError extends Error {
   }
 }
 
-/** A ProblemError located at one JSON-pointer path of the request. */
-export function problemAt(name: ProblemName, path: string, message: string): ProblemError {
-  return new ProblemError(name, message, [{ path, message }]);
+/** A place in the request: a JSON pointer, plus line and column inside a program. */
+export interface Where {
+  path: string;
+  line?: number;
+  column?: number;
+}
+
+/** A ProblemError located at one place of the request. */
+export function problemAt(name: ProblemName, where: Where | string, message: string): ProblemError {
+  const w = typeof where === 'string' ? { path: where } : where;
+  if (w.line === undefined) return new ProblemError(name, message, [{ path: w.path, message }]);
+  return new ProblemError(name, `line ${w.line}, column ${w.column}: ${message}`, [{ path: w.path, line: w.line, column: w.column, message }]);
 }
 
 // The engine's error kinds (native/errors.h) and what they mean over HTTP.
@@ -87,12 +98,12 @@ const ENGINE_KINDS: Record<string, ProblemName> = {
 };
 
 /** Maps an error thrown by the addon (possibly across a worker) to a problem. */
-export function fromEngineError(err: unknown, nodePath?: (node: number) => string): ProblemError {
+export function fromEngineError(err: unknown, locate?: (node: number) => Where): ProblemError {
   if (err instanceof ProblemError) return err;
   const e = err as { code?: unknown; message?: unknown; node?: unknown };
   const name = typeof e.code === 'string' ? ENGINE_KINDS[e.code] : undefined;
   if (!name) return new ProblemError('internal', 'The engine failed unexpectedly; the error was logged.');
   const message = typeof e.message === 'string' ? e.message : 'engine error';
-  if (typeof e.node === 'number' && nodePath) return problemAt(name, nodePath(e.node), message);
+  if (typeof e.node === 'number' && locate) return problemAt(name, locate(e.node), message);
   return new ProblemError(name, message);
 }

@@ -22,6 +22,25 @@ using namespace gs;
   throw err;
 }
 
+// Data pointer and byte length of any typed array, SharedArrayBuffer-backed
+// ones included (Napi::TypedArray::ArrayBuffer() rejects those).
+struct TypedView {
+  void* data = nullptr;
+  size_t bytes = 0;
+  napi_typedarray_type type = napi_uint8_array;
+};
+
+TypedView typed_view(const Napi::Value& v) {
+  TypedView out;
+  size_t length = 0;
+  napi_status st = napi_get_typedarray_info(v.Env(), v, &out.type, &length, &out.data, nullptr, nullptr);
+  if (st != napi_ok) throw ValueError("internal: expected a typed array");
+  static constexpr size_t kSizes[] = {1, 1, 1, 2, 2, 4, 4, 4, 8, 8, 8};
+  size_t es = static_cast<size_t>(out.type) < sizeof(kSizes) / sizeof(kSizes[0]) ? kSizes[out.type] : 1;
+  out.bytes = length * es;
+  return out;
+}
+
 Shape read_shape(const Napi::Value& v) {
   if (!v.IsArray()) throw ValueError("internal: shape must be an array");
   auto arr = v.As<Napi::Array>();
@@ -47,13 +66,12 @@ Tensor read_tensor(const Napi::Object& o, bool meta) {
   } else {
     t = Tensor::empty(shape, dt);
     if (!data.IsTypedArray()) throw ValueError("internal: tensor data must be a typed array");
-    auto ta = data.As<Napi::TypedArray>();
-    if (ta.ByteLength() != t.nbytes())
-      throw ShapeError("tensor data has " + std::to_string(ta.ByteLength()) + " bytes but shape " + shape_str(shape) + " of " +
+    TypedView ta = typed_view(data);
+    if (ta.bytes != t.nbytes())
+      throw ShapeError("tensor data has " + std::to_string(ta.bytes) + " bytes but shape " + shape_str(shape) + " of " +
                        dtype_name(dt) + " needs " + std::to_string(t.nbytes()));
     if (t.nbytes() > 0) {
-      const auto* src = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
-      std::memcpy(t.raw(), src, t.nbytes());
+      std::memcpy(t.raw(), ta.data, t.nbytes());
       if (dt == DType::Bool) {  // normalise to 0/1 so kernels may trust bool bytes
         auto* p = t.data<uint8_t>();
         for (int64_t i = 0; i < t.numel(); ++i) p[i] = p[i] != 0;
@@ -185,9 +203,10 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
     }
     Napi::Value cancel = job.Get("cancel");
     if (cancel.IsTypedArray()) {
-      auto ta = cancel.As<Napi::TypedArray>();
-      if (ta.TypedArrayType() == napi_int32_array && ta.ElementLength() >= 1)
-        opts.cancel_flag = reinterpret_cast<const volatile int32_t*>(static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset());
+      TypedView ta = typed_view(cancel);
+      // The flag lives in a SharedArrayBuffer the main thread writes; the job
+      // object keeps it alive for the duration of this call.
+      if (ta.type == napi_int32_array && ta.bytes >= 4) opts.cancel_flag = static_cast<const volatile int32_t*>(ta.data);
     }
     Napi::Value dl = job.Get("deadlineMs");
     if (dl.IsNumber()) opts.deadline_ms = dl.As<Napi::Number>().DoubleValue();

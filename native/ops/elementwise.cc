@@ -415,6 +415,8 @@ Tensor div_with_mode(const Tensor& a, const Tensor& b, const std::optional<std::
 }
 
 const OpRegistrar reg({
+    {"to(Tensor input, ScalarType dtype) -> Tensor", "input converted to dtype (x.float(), x.double(), x.long() in programs).",
+     [](const Args& a) -> Outs { return {op::to_dtype(a.tensor(0), dtype_from_name(a.str(1)))}; }},
     {"add(Tensor input, Tensor other, *, Scalar alpha=1) -> Tensor", "input + alpha * other, with broadcasting (`+`).",
      [](const Args& a) -> Outs { return {op::add(a.tensor(0), a.tensor(1), a.f64(2))}; }},
     {"sub(Tensor input, Tensor other, *, Scalar alpha=1) -> Tensor", "input - alpha * other, with broadcasting (`-`).",

@@ -1,0 +1,80 @@
+// Configuration from environment variables. One table holds every variable
+// with its default and meaning; loadConfig reads it, the README documents it
+// (test/config.test.ts fails when the README and this table disagree).
+import { availableParallelism } from 'node:os';
+
+export interface Config {
+  port: number;
+  host: string;
+  workers: number;
+  maxQueue: number;
+  bodyLimitBytes: number;
+  maxTensorElements: number;
+  maxGraphNodes: number;
+  maxJobBytes: number;
+  maxJobFlops: number;
+  maxJobOps: number;
+  jobDeadlineMs: number;
+  maxOptimizeSteps: number;
+  maxProgramLength: number;
+  maxNestingDepth: number;
+  logLevel: string;
+  apiKey: string | undefined;
+  corsOrigin: string | undefined;
+}
+
+type Kind = 'int' | 'string' | 'optional-string';
+
+interface Setting {
+  env: string;
+  key: keyof Config;
+  kind: Kind;
+  default: number | string | undefined | (() => number);
+  doc: string;
+}
+
+export const SETTINGS: readonly Setting[] = [
+  { env: 'PORT', key: 'port', kind: 'int', default: 8080, doc: 'TCP port to listen on' },
+  { env: 'HOST', key: 'host', kind: 'string', default: '0.0.0.0', doc: 'interface to listen on' },
+  { env: 'WORKERS', key: 'workers', kind: 'int', default: () => availableParallelism(), doc: 'worker threads computing jobs (default: available cores)' },
+  { env: 'MAX_QUEUE', key: 'maxQueue', kind: 'int', default: 256, doc: 'jobs waiting for a worker before new ones get 503' },
+  { env: 'BODY_LIMIT_BYTES', key: 'bodyLimitBytes', kind: 'int', default: 64 * 1024 * 1024, doc: 'largest request body (413 above)' },
+  { env: 'MAX_TENSOR_ELEMENTS', key: 'maxTensorElements', kind: 'int', default: 16_777_216, doc: 'elements of any one tensor, given or computed' },
+  { env: 'MAX_GRAPH_NODES', key: 'maxGraphNodes', kind: 'int', default: 10_000, doc: 'ops in one graph (program statements and sub-expressions)' },
+  { env: 'MAX_JOB_BYTES', key: 'maxJobBytes', kind: 'int', default: 2 * 1024 * 1024 * 1024, doc: 'estimated bytes all tensors of one job may allocate' },
+  { env: 'MAX_JOB_FLOPS', key: 'maxJobFlops', kind: 'int', default: 50_000_000_000, doc: 'estimated floating-point operations of one job' },
+  { env: 'MAX_JOB_OPS', key: 'maxJobOps', kind: 'int', default: 1_000_000, doc: 'ops one job may execute, backward passes and jacobians included' },
+  { env: 'JOB_DEADLINE_MS', key: 'jobDeadlineMs', kind: 'int', default: 30_000, doc: 'a job still running after this is stopped (504)' },
+  { env: 'MAX_OPTIMIZE_STEPS', key: 'maxOptimizeSteps', kind: 'int', default: 10_000, doc: 'upper bound for `steps`' },
+  { env: 'MAX_PROGRAM_LENGTH', key: 'maxProgramLength', kind: 'int', default: 1_000_000, doc: 'characters in one program' },
+  { env: 'MAX_NESTING_DEPTH', key: 'maxNestingDepth', kind: 'int', default: 64, doc: 'nesting depth of expressions in a program' },
+  { env: 'LOG_LEVEL', key: 'logLevel', kind: 'string', default: 'info', doc: 'pino log level (fatal, error, warn, info, debug, trace, silent)' },
+  { env: 'API_KEY', key: 'apiKey', kind: 'optional-string', default: undefined, doc: 'when set, /v1/* requires `Authorization: Bearer <key>`' },
+  { env: 'CORS_ORIGIN', key: 'corsOrigin', kind: 'optional-string', default: undefined, doc: 'when set, CORS is enabled for that origin' },
+];
+
+function defaultOf(s: Setting): number | string | undefined {
+  return typeof s.default === 'function' ? s.default() : s.default;
+}
+
+/** Reads the environment (or the given map); throws on a malformed value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const out: Record<string, unknown> = {};
+  for (const s of SETTINGS) {
+    const raw = env[s.env];
+    if (raw === undefined || raw === '') {
+      out[s.key] = defaultOf(s);
+      continue;
+    }
+    if (s.kind === 'int') {
+      const n = Number(raw);
+      if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${s.env} must be a non-negative integer, got '${raw}'`);
+      out[s.key] = n;
+    } else {
+      out[s.key] = raw;
+    }
+  }
+  const cfg = { ...(out as unknown as Config), ...overrides };
+  if (cfg.workers < 1) cfg.workers = 1;
+  return cfg;
+}

@@ -1,0 +1,46 @@
+// The IR: one flat op list over numbered slots, the form both the program
+// text and the `nodes` list compile to, and what a worker hands the engine.
+// Slots 0..inputs.length-1 hold inputs (given tensors and constants); node i
+// writes slot inputs.length + i.
+import type { DType, TensorData } from '../encoding/index.js';
+
+/** A tensor argument reads a slot; a Tensor[] argument reads several. */
+export type IRArg = { t: number } | { tl: number[] } | number | boolean | string | null | number[];
+
+export interface IRInput {
+  dtype: DType;
+  shape: number[];
+  data: TensorData | undefined; // undefined in a dry run given shape and dtype only
+  requiresGrad: boolean;
+  wrapped: boolean; // a Python number in a program: lowest type-promotion priority
+}
+
+export interface IRNode {
+  op: string;
+  args: IRArg[];
+}
+
+/** Where a node came from, to point errors at the request. */
+export interface IRSource {
+  path: string;
+  line?: number;
+  column?: number;
+  label: string;
+}
+
+export interface IRBackward {
+  of: number;
+  wrt: number[];
+  gradOutput?: number;
+}
+
+export interface IRGraph {
+  inputs: IRInput[];
+  nodes: IRNode[];
+  sources: IRSource[]; // one per node
+  /** Named values (inputs and assignments) and the slot each names. */
+  names: Map<string, number>;
+  outputs: Array<{ name: string; slot: number }>;
+  backward: IRBackward | undefined;
+  wrtNames: string[];
+}

@@ -1,0 +1,112 @@
+// The worker pool: piscina sized by WORKERS with a bounded queue. A full
+// queue is a 503 with Retry-After; a job past its deadline is a 504, and its
+// cancel flag stops the engine between ops and inside long kernels, so the
+// worker is free again right after.
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { Config } from '../config.js';
+import { ProblemError } from '../errors.js';
+import type { GraphJob, JobOutcome } from '../worker/job.js';
+
+// The worker must be JavaScript: from the built service it sits beside this
+// file's directory; under vitest (running src/*.ts) it is the built copy in dist/.
+function workerFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  return here.endsWith('.ts') ? resolve(dirname(here), '../../dist/worker/worker.js') : resolve(dirname(here), '../worker/worker.js');
+}
+
+export type JobInput = Omit<GraphJob, 'cancel' | 'deadlineAt'>;
+
+export class JobPool {
+  private readonly piscina: Piscina;
+
+  constructor(private readonly cfg: Config) {
+    this.piscina = new Piscina({
+      filename: workerFile(),
+      minThreads: cfg.workers,
+      maxThreads: cfg.workers,
+      maxQueue: cfg.maxQueue,
+      idleTimeout: 60_000,
+      // Deep graphs recurse in autograd teardown; give workers room.
+      resourceLimits: { stackSizeMb: 64 },
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+    });
+  }
+
+  get queueSize(): number {
+    return this.piscina.queueSize;
+  }
+
+  get utilization(): number {
+    return this.piscina.utilization;
+  }
+
+  get threads(): number {
+    return this.piscina.threads.length;
+  }
+
+  /** True when a new job would be refused for a full queue. */
+  get saturated(): boolean {
+    return this.piscina.queueSize >= this.cfg.maxQueue;
+  }
+
+  async run(input: JobInput): Promise<Extract<JobOutcome, { ok: true }>> {
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    const deadlineMs = this.cfg.jobDeadlineMs;
+    const job: GraphJob = { ...input, cancel, deadlineAt: Date.now() + deadlineMs };
+    const transferList = input.inputs.flatMap((i) => (i.data && i.data.byteLength > 0 && i.data.byteOffset === 0 && i.data.byteLength === i.data.buffer.byteLength ? [i.data.buffer as ArrayBuffer] : []));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        Atomics.store(cancel, 0, 1);
+        reject(new ProblemError('deadlineExceeded', `the job ran longer than JOB_DEADLINE_MS (${deadlineMs} ms) and was stopped`));
+      }, deadlineMs);
+    });
+    let task: Promise<JobOutcome>;
+    try {
+      task = this.piscina.run(job, { transferList: uniqueBuffers(transferList) });
+    } catch (e) {
+      clearTimeout(timer);
+      throw this.mapPoolError(e);
+    }
+    try {
+      const outcome = await Promise.race([task.catch((e) => Promise.reject(this.mapPoolError(e))), deadline]);
+      if (!outcome.ok) throw engineProblem(outcome.error);
+      return outcome;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private mapPoolError(e: unknown): Error {
+    if (e instanceof ProblemError) return e;
+    const msg = String((e as Error)?.message ?? e);
+    if (/queue is at limit|Task queue/i.test(msg))
+      return new ProblemError('overloaded', `all ${this.cfg.workers} workers are busy and ${this.cfg.maxQueue} jobs are waiting; retry shortly`, undefined, { 'retry-after': '1' });
+    return e instanceof Error ? e : new Error(msg);
+  }
+
+  async close(): Promise<void> {
+    await this.piscina.close();
+  }
+}
+
+function uniqueBuffers(list: ArrayBuffer[]): ArrayBuffer[] {
+  return [...new Set(list)];
+}
+
+/** A worker-side engine error, still carrying its code and node index. */
+export class EngineError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly node: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+function engineProblem(e: { code: string; message: string; node?: number }): EngineError {
+  return new EngineError(e.code, e.message, e.node);
+}

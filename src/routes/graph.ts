@@ -1,0 +1,102 @@
+// POST /v1/graph: compile, run on the pool, encode. Thin by design: the
+// domain logic lives in ir/, program/ and the engine.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Config } from '../config.js';
+import { encodeTensor, type DType } from '../encoding/index.js';
+import { compileGraph, type GraphBody } from '../ir/compile.js';
+import type { IRGraph } from '../ir/ir.js';
+import { fromEngineError, type Where } from '../errors.js';
+import type { NativeSlot, NativeTensor } from '../native.js';
+import { EngineError, type JobPool } from '../pool/pool.js';
+import { GraphRequestSchema, GraphResponseSchema, ProblemSchema, graphExamples } from '../schemas/graph.js';
+import { binaryPayload } from './binary.js';
+
+const problems = { 400: ProblemSchema, 413: ProblemSchema, 422: ProblemSchema, 503: ProblemSchema, 504: ProblemSchema };
+
+export function graphRoutes(app: FastifyInstance, cfg: Config, pool: JobPool): void {
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/v1/graph',
+    {
+      schema: {
+        tags: ['graph'],
+        summary: 'Evaluate a tensor graph; return values and gradients of any order',
+        description:
+          'The graph is a `program` (one `name = expression` per line) or a `nodes` list. Gradients: `backward`, or `grad`/`jacobian`/`hessian`/`vjp`/`jvp`/`hvp` ops inside the graph. `dry_run` checks and costs without computing.',
+        body: GraphRequestSchema.meta({ examples: Object.values(graphExamples).map((e) => e.value) }),
+        response: { 200: GraphResponseSchema, ...problems },
+      },
+    },
+    async (req, reply): Promise<any> => {
+      const body = req.body as GraphBody & { encoding?: 'json' | 'base64' };
+      const graph = compileGraph(body, cfg, binaryPayload(req));
+      const dryRun = body.dry_run === true;
+      let outcome;
+      try {
+        outcome = await pool.run({
+          kind: 'graph',
+          dryRun,
+          inputs: graph.inputs,
+          nodes: graph.nodes,
+          outputs: graph.outputs.map((o) => o.slot),
+          backward: graph.backward,
+          limits: {
+            maxBytes: cfg.maxJobBytes,
+            maxFlops: cfg.maxJobFlops,
+            maxOps: cfg.maxJobOps,
+            maxElements: cfg.maxTensorElements,
+          },
+        });
+      } catch (e) {
+        throw e instanceof EngineError ? fromEngineError(e, (n) => sourcePath(graph, n)) : e;
+      }
+      const r = outcome.result;
+      reply.header('x-job-ms', outcome.ms.toFixed(3));
+      if (dryRun) return dryRunAnswer(graph, r.slots, r.grads, r.cost);
+      const encoding = body.encoding === 'base64' ? 'base64' : 'json';
+      const enc = (t: NativeTensor) => encodeTensor({ dtype: t.dtype as DType, shape: t.shape, data: t.data ?? new ArrayBuffer(0) }, encoding);
+      const outputs: Record<string, unknown> = {};
+      for (const o of graph.outputs) {
+        const s = r.slots[o.slot];
+        outputs[o.name] = Array.isArray(s) ? s.map(enc) : s ? enc(s) : null;
+      }
+      const res: Record<string, unknown> = { outputs };
+      if (graph.backward) {
+        const grads: Record<string, unknown> = {};
+        graph.wrtNames.forEach((n, i) => {
+          const g = r.grads[i];
+          if (g) grads[n] = enc(g);
+        });
+        res.grads = grads;
+      }
+      return res;
+    },
+  );
+}
+
+/** Where node n came from: a JSON pointer, with line and column in a program. */
+function sourcePath(graph: IRGraph, n: number): Where {
+  const s = graph.sources[n];
+  if (!s) return { path: '/' };
+  return s.line !== undefined ? { path: s.path, line: s.line, ...(s.column !== undefined ? { column: s.column } : {}) } : { path: s.path };
+}
+
+function meta(s: NativeSlot): unknown {
+  if (Array.isArray(s)) return s.map((t) => ({ shape: t.shape, dtype: t.dtype }));
+  return s ? { shape: s.shape, dtype: s.dtype } : null;
+}
+
+function dryRunAnswer(graph: IRGraph, slots: NativeSlot[], grads: NativeTensor[], cost: { bytes: number; flops: number }) {
+  const outputs: Record<string, unknown> = {};
+  for (const [name, slot] of graph.names) outputs[name] = meta(slots[slot] ?? null);
+  const res: Record<string, unknown> = { outputs, cost: { bytes: cost.bytes, flops: cost.flops } };
+  if (graph.backward) {
+    const g: Record<string, unknown> = {};
+    graph.wrtNames.forEach((n, i) => {
+      const t = grads[i];
+      if (t) g[n] = { shape: t.shape, dtype: t.dtype };
+    });
+    res.grads = g;
+  }
+  return res;
+}
