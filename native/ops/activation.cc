@@ -155,9 +155,17 @@ Tensor tanh(const Tensor& x0) {
 }
 
 Tensor relu(const Tensor& x) {
-  if (x.dtype() == DType::Bool) throw DTypeError("\"clamp_min_scalar_cpu\" not implemented for 'Bool'");
-  // where(x > 0, x, 0): gradient 0 at 0, as PyTorch's threshold_backward.
-  return where(gt(x, Tensor::scalar(0.0, DType::Int64)), x, Tensor::scalar(0.0, x.dtype()));
+  if (x.dtype() == DType::Bool) throw DTypeError("Boolean inputs not supported for relu");
+  // clamp_min(x, 0): NaN stays NaN; integer tensors stay integer.
+  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  ctx().add_flops(out.numel());
+  if (!out.is_meta()) {
+    GS_DISPATCH_ALL(x.dtype(), T, { map_unary<T, T>(out, x, [](T v) { return v < T{0} ? T{0} : v; }); });
+  }
+  // PyTorch's threshold_backward(grad, result, 0): gradient 0 where out <= 0 (so at 0).
+  return record(out, "relu", {x}, [](const Tensor& g, const BackwardCtx& c) -> Grads {
+    return {where(le(c.out, num(0.0, c.out)), num(0.0, g), g)};
+  });
 }
 
 Tensor leaky_relu(const Tensor& x, double slope) {
@@ -329,7 +337,7 @@ Tensor softshrink(const Tensor& x, double lambd) {
   Tensor out = float_map(x, 3, [lambd](auto v) {
     using T = decltype(v);
     const T l = static_cast<T>(lambd);
-    return v > l ? v - l : (v < -l ? v + l : T{0});
+    return v > l ? v - l : (v < -l ? v + l : v * T{0});  // NaN stays NaN
   });
   return record(out, "softshrink", {x}, [x, lambd](const Tensor& g, const BackwardCtx&) -> Grads {
     return {where(inside_closed(x, -lambd, lambd), num(0.0, g), g)};

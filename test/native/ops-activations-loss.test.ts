@@ -336,6 +336,12 @@ describe('activations: extremes and kinks', () => {
     }
   });
 
+  it('NaN propagates like PyTorch (relu, hardtanh, hardswish, softshrink, logsigmoid)', () => {
+    for (const [op, extra] of [['relu', []], ['relu6', []], ['hardtanh', [-1, 1]], ['hardswish', []], ['hardsigmoid', []], ['softshrink', [0.5]], ['logsigmoid', []], ['elu', [1]], ['leaky_relu', [0.01]]] as const) {
+      expect(run(op, [{ t: 0 }, ...extra], [t([NaN], [1], 'float64', true)], false).out[0], op).toBeNaN();
+    }
+  });
+
   it('gradients at the kinks are PyTorch\'s', () => {
     const g = (op: string, extra: Arg[], x: number[]) => run(op, [{ t: 0 }, ...extra], [t(x, [x.length], 'float64', true)]).grad;
     expect(g('relu', [], [0])).toEqual([0]);
