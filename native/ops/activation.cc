@@ -297,12 +297,13 @@ Tensor hardswish(const Tensor& x) {
     using T = decltype(v);
     return v * std::min(std::max(v + T{3}, T{0}), T{6}) / T{6};
   });
-  // PyTorch: 0 for x < -3, x/3 + 1/2 for x <= 3, 1 above. Its second
+  // PyTorch (scalar kernel): 0 for x < -3, x/3 + 1/2 for x <= 3, 1 above
+  // (its vectorised CPU path gives 1 at exactly x = 3). The second
   // derivative (1/3) lives strictly inside (-3, 3): the slope reads a copy of
   // x that is detached at the two boundary points.
   return record(out, "hardswish", {x}, [x](const Tensor& g, const BackwardCtx&) -> Grads {
     Tensor xs = where(inside_open(x, -3.0, 3.0), x, x.detach());
-    Tensor mid = mul(g, add(mul(xs, 1.0 / 3.0), 0.5));
+    Tensor mid = mul(g, add(div(xs, num(3.0, xs)), 0.5));
     return {where(lt(x, num(-3.0, x)), num(0.0, g), where(le(x, num(3.0, x)), mid, g))};
   });
 }
