@@ -81,7 +81,9 @@ Tensor elu_family(const Tensor& x, double alpha, double scale, double input_scal
   });
 }
 
-// Softmax and log-softmax along dim d, in double, shifted by the row maximum.
+// Softmax and log-softmax along dim d, shifted by the row maximum; exp in
+// the tensor's type (as PyTorch), sums accumulated in double. Rows along d
+// are strided by `inner`; the inner index runs contiguously.
 template <bool Log>
 Tensor softmax_kernel(const Tensor& x, int64_t d) {
   Tensor out = Tensor::empty(x.shape(), x.dtype());
@@ -97,25 +99,30 @@ Tensor softmax_kernel(const Tensor& x, int64_t d) {
   GS_DISPATCH_FLOAT(x.dtype(), T, {
     const T* xp = x.data<T>();
     T* op = out.data<T>();
-    std::vector<double> mx(static_cast<size_t>(inner)), sm(static_cast<size_t>(inner));
+    std::vector<T> mx(static_cast<size_t>(inner));
+    std::vector<double> sm(static_cast<size_t>(inner));
     int64_t since_check = 0;
     for (int64_t o = 0; o < outer; ++o) {
       const T* xb = xp + o * n * inner;
       T* ob = op + o * n * inner;
-      std::fill(mx.begin(), mx.end(), -INFINITY);
+      std::fill(mx.begin(), mx.end(), -std::numeric_limits<T>::infinity());
       std::fill(sm.begin(), sm.end(), 0.0);
       for (int64_t k = 0; k < n; ++k)
-        for (int64_t i = 0; i < inner; ++i) mx[i] = std::max(mx[i], static_cast<double>(xb[k * inner + i]));
+        for (int64_t i = 0; i < inner; ++i) mx[i] = std::max(mx[i], xb[k * inner + i]);
       for (int64_t k = 0; k < n; ++k)
-        for (int64_t i = 0; i < inner; ++i) sm[i] += std::exp(static_cast<double>(xb[k * inner + i]) - mx[i]);
+        for (int64_t i = 0; i < inner; ++i) {
+          T e = std::exp(xb[k * inner + i] - mx[i]);
+          if constexpr (!Log) ob[k * inner + i] = e;
+          sm[i] += static_cast<double>(e);
+        }
       if constexpr (Log) {
         for (int64_t i = 0; i < inner; ++i) sm[i] = std::log(sm[i]);
         for (int64_t k = 0; k < n; ++k)
-          for (int64_t i = 0; i < inner; ++i) ob[k * inner + i] = static_cast<T>(static_cast<double>(xb[k * inner + i]) - mx[i] - sm[i]);
+          for (int64_t i = 0; i < inner; ++i) ob[k * inner + i] = xb[k * inner + i] - mx[i] - static_cast<T>(sm[i]);
       } else {
+        for (int64_t i = 0; i < inner; ++i) sm[i] = 1.0 / sm[i];
         for (int64_t k = 0; k < n; ++k)
-          for (int64_t i = 0; i < inner; ++i)
-            ob[k * inner + i] = static_cast<T>(std::exp(static_cast<double>(xb[k * inner + i]) - mx[i]) / sm[i]);
+          for (int64_t i = 0; i < inner; ++i) ob[k * inner + i] = static_cast<T>(ob[k * inner + i] * sm[i]);
       }
       since_check += n * inner;
       if (since_check >= kCancelCheckElements) { ctx().check_cancel(); since_check = 0; }
