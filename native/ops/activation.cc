@@ -5,6 +5,7 @@
 #include "activation.h"
 
 #include <cmath>
+#include <sstream>
 
 #include "../autograd.h"
 #include "../kernels.h"
@@ -16,6 +17,13 @@ namespace gs::op {
 namespace {
 
 // PyTorch's name for a dtype in "not implemented for 'Long'" messages.
+// A number as C++ streams (and PyTorch's messages) print it: 1.5, not 1.500000.
+std::string fmt_number(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
 const char* torch_type_name(DType d) {
   switch (d) {
     case DType::Float32: return "Float";
@@ -340,7 +348,7 @@ Tensor hardshrink(const Tensor& x, double lambd) {
 }
 
 Tensor softshrink(const Tensor& x, double lambd) {
-  if (lambd < 0) throw ValueError("lambda must be greater or equal to 0, but found to be " + std::to_string(lambd) + ".");
+  if (lambd < 0) throw ValueError("lambda must be greater or equal to 0, but found to be " + fmt_number(lambd) + ".");
   require_floating(x, "softshrink_cpu");
   Tensor out = float_map(x, 3, [lambd](auto v) {
     using T = decltype(v);

@@ -2,6 +2,8 @@
 // any order.
 #include "loss.h"
 
+#include <sstream>
+
 #include "../autograd.h"
 #include "../kernels.h"
 #include "../registry.h"
@@ -30,6 +32,13 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction r) {
 }
 
 namespace {
+
+// A number as C++ streams (and PyTorch's messages) print it: 1.5, not 1.500000.
+std::string fmt_number(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
 
 const char* torch_type_name(DType d) {
   switch (d) {
@@ -189,7 +198,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
   const int64_t cdim = class_dim(input);
   require_floating_input(input, cdim == input.dim() - 1 ? "log_softmax_lastdim_kernel_impl" : "log_softmax_kernel_impl");
   if (label_smoothing > 1.0)
-    throw ValueError("label_smoothing must be between 0.0 and 1.0. Got: " + std::to_string(label_smoothing));
+    throw ValueError("label_smoothing must be between 0.0 and 1.0. Got: " + fmt_number(label_smoothing));
   if (target.shape() == input.shape()) {
     // Same shape: class probabilities.
     if (!is_floating(target.dtype()))
