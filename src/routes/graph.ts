@@ -9,7 +9,7 @@ import type { IRGraph } from '../ir/ir.js';
 import { fromEngineError, type Where } from '../errors.js';
 import type { NativeSlot, NativeTensor } from '../native.js';
 import { EngineError, type JobPool } from '../pool/pool.js';
-import { GraphRequestSchema, GraphResponseSchema, ProblemSchema, graphExamples } from '../schemas/graph.js';
+import { GraphRequestSchema, GraphResponseSchema, ProblemSchema } from '../schemas/graph.js';
 import { binaryPayload } from './binary.js';
 
 const problems = { 400: ProblemSchema, 413: ProblemSchema, 422: ProblemSchema, 503: ProblemSchema, 504: ProblemSchema };
@@ -23,7 +23,7 @@ export function graphRoutes(app: FastifyInstance, cfg: Config, pool: JobPool): v
         summary: 'Evaluate a tensor graph; return values and gradients of any order',
         description:
           'The graph is a `program` (one `name = expression` per line) or a `nodes` list. Gradients: `backward`, or `grad`/`jacobian`/`hessian`/`vjp`/`jvp`/`hvp` ops inside the graph. `dry_run` checks and costs without computing.',
-        body: GraphRequestSchema.meta({ examples: Object.values(graphExamples).map((e) => e.value) }),
+        body: GraphRequestSchema,
         response: { 200: GraphResponseSchema, ...problems },
       },
     },

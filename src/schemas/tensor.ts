@@ -25,7 +25,7 @@ export const TensorInputSchema = z
       .describe('object form'),
   ])
   .describe('A tensor: number, nested arrays, {data, shape, dtype, requires_grad} or {shape, dtype, base64}')
-  .meta({ id: 'TensorInput' });
+  .meta({ id: 'RequestTensor' });
 
 export const TensorOutputSchema = z
   .object({
