@@ -106,8 +106,9 @@ Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
                      (x.dtype() == DType::Int64 ? "Long" : "Bool"));
   ReduceDims r = plan(x, dims, keepdim);
   Tensor s = sum(x, dims, keepdim);
-  // 0 elements give NaN, as in PyTorch.
-  return div(s, Tensor::scalar(static_cast<double>(r.count), DType::Float32));
+  // 0 elements give NaN, as in PyTorch. A wrapped float64 keeps large counts
+  // exact and still promotes like a Python number (float32 stays float32).
+  return div(s, Tensor::scalar(static_cast<double>(r.count), DType::Float64));
 }
 
 namespace {
@@ -407,7 +408,7 @@ Tensor var(const Tensor& x, const std::vector<int64_t>& dims, double correction,
   Tensor dev = sub(x, mean(x, dims, true));
   Tensor ss = sum(square(dev), dims, keepdim);
   double divisor = std::max(0.0, static_cast<double>(r.count) - correction);
-  return div(ss, Tensor::scalar(divisor, DType::Float32));
+  return div(ss, Tensor::scalar(divisor, DType::Float64));
 }
 
 Tensor std(const Tensor& x, const std::vector<int64_t>& dims, double correction, bool keepdim) {
