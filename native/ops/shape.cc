@@ -342,7 +342,10 @@ Tensor repeat(const Tensor& x, const std::vector<int64_t>& repeats) {
     int64_t s = i < lead ? 1 : x.shape()[i - lead];
     inter.insert(inter.end(), {1, s});
     wide.insert(wide.end(), {repeats[i], s});
-    target.push_back(repeats[i] < 0 ? repeats[i] : repeats[i] * s);
+    const int64_t r = repeats[i];
+    if (r > 0 && s > INT64_MAX / r)
+      throw LimitError("repeat(): the result would have more elements than MAX_TENSOR_ELEMENTS");
+    target.push_back(r < 0 ? r : r * s);
   }
   for (int64_t r : repeats)
     if (r < 0) throw ValueError("Trying to create tensor with negative dimension " + std::to_string(r) + ": " + shape_str(target));
@@ -357,6 +360,7 @@ std::vector<Tensor> split_by_sizes(const Tensor& x, const std::vector<int64_t>& 
   int64_t start = 0;
   for (size_t k = 0; k < sizes.size(); ++k) {
     if ((k & 1023) == 1023) ctx().check_cancel();
+    ctx().add_bytes(static_cast<int64_t>(sizeof(TensorImpl)));  // each piece's metadata counts too
     out.push_back(narrow(x, d, start, sizes[k]));
     start += sizes[k];
   }
@@ -383,7 +387,7 @@ std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes_or_
   for (int64_t s : sizes_or_size) {
     if (s < 0)
       throw ValueError("split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes=" + shape_str(sizes_or_size));
-    total += s;
+    if (total <= n) total += std::min(s, n + 1);  // stops growing past n: no overflow
   }
   if (total != n)
     throw ValueError("split_with_sizes expects split_sizes to sum exactly to " + std::to_string(n) + " (input tensor's size at dimension " +

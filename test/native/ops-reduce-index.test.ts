@@ -311,6 +311,15 @@ describe('shape ops', () => {
       "split_with_sizes expects split_sizes to sum exactly to 7 (input tensor's size at dimension 0), but got split_sizes=[2, 4]");
     expect(errorOf(() => sizes('chunk', 0, 0)).message).toBe('chunk expects `chunks` to be greater than 0, got: 0');
   });
+  it('hostile arguments are errors', () => {
+    expect(errorOf(() => forward((g, x) => g.op('repeat', x, [2 ** 52, 2 ** 52]), [2, 3], X6)).code).toBe('GS_limit');
+    expect(errorOf(() => forward((g, x) => g.op('repeat', x, [2]), [2, 3], X6)).code).toBe('GS_shape');
+    expect(errorOf(() => forward((g, x) => g.op('repeat', x, [-1, 2]), [2, 3], X6)).code).toBe('GS_value');
+    expect(errorOf(() => forward((g, x) => g.op('split', x, [2 ** 53, 2 ** 53, 1 - 2 ** 53], 0), [2, 3], X6)).code).toBe('GS_value');
+    expect(errorOf(() => forward((g, x) => g.op('getitem', x, [0, 1, 0]), [2, 3], X6)).code).toBe('GS_value');
+    expect(errorOf(() => forward((g, x) => g.op('getitem', x, [7, 0, 0, 0]), [2, 3], X6)).code).toBe('GS_value');
+    expect(errorOf(() => forward((g, x) => g.op('narrow', x, 1, 2, 2 ** 53), [2, 3], X6)).code).toBe('GS_index');
+  });
   it('gradients', () => {
     gradcheck((g, x) => g.op('repeat', x, [2, 1, 2]), [2, 3], X23);
     gradcheck((g, x) => g.op('expand', x, [2, 2, 3]), [2, 3], X23);
