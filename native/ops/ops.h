@@ -6,6 +6,7 @@
 #include "activation.h"
 #include "creation.h"
 #include "elementwise.h"
+#include "index.h"
 #include "linalg.h"
 #include "loss.h"
 #include "reduce.h"

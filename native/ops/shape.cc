@@ -330,4 +330,125 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index) {
   return squeeze(slice(x, d, index, index + 1, 1), {d});
 }
 
+
+Tensor repeat(const Tensor& x, const std::vector<int64_t>& repeats) {
+  if (static_cast<int64_t>(repeats.size()) < x.dim())
+    throw ShapeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor");
+  // x as [1, s0, 1, s1, ...], expanded to [r0, s0, r1, s1, ...], then merged:
+  // every step is a differentiable shape op, so the gradient is a sum.
+  const size_t lead = repeats.size() - static_cast<size_t>(x.dim());
+  Shape inter, wide, target;
+  for (size_t i = 0; i < repeats.size(); ++i) {
+    int64_t s = i < lead ? 1 : x.shape()[i - lead];
+    inter.insert(inter.end(), {1, s});
+    wide.insert(wide.end(), {repeats[i], s});
+    const int64_t r = repeats[i];
+    if (r > 0 && s > INT64_MAX / r)
+      throw LimitError("repeat(): the result would have more elements than MAX_TENSOR_ELEMENTS");
+    target.push_back(r < 0 ? r : r * s);
+  }
+  for (int64_t r : repeats)
+    if (r < 0) throw ValueError("Trying to create tensor with negative dimension " + std::to_string(r) + ": " + shape_str(target));
+  shape_numel(target);  // the size limit, before any work
+  return reshape(expand(reshape(x, inter), wide), target);
+}
+
+namespace {
+std::vector<Tensor> split_by_sizes(const Tensor& x, const std::vector<int64_t>& sizes, int64_t d) {
+  std::vector<Tensor> out;
+  out.reserve(sizes.size());
+  int64_t start = 0;
+  for (size_t k = 0; k < sizes.size(); ++k) {
+    if ((k & 1023) == 1023) ctx().check_cancel();
+    ctx().add_bytes(static_cast<int64_t>(sizeof(TensorImpl)));  // each piece's metadata counts too
+    out.push_back(narrow(x, d, start, sizes[k]));
+    start += sizes[k];
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes_or_size, int64_t dim) {
+  if (x.dim() == 0) throw ShapeError("split expects at least a 1-dimensional tensor");
+  const int64_t d = wrap_dim(dim, x.dim());
+  const int64_t n = x.size(d);
+  if (sizes_or_size.size() == 1) {
+    // One number is a chunk size (torch.split(x, 2)); the last chunk may be smaller.
+    const int64_t s = sizes_or_size[0];
+    if (s < 0) throw ValueError("split expects split_size be non-negative, but got split_size=" + std::to_string(s));
+    if (s == 0 && n != 0)
+      throw ValueError("split_size can only be 0 if dimension size is 0, but got dimension size of " + std::to_string(n));
+    const int64_t num = s == 0 ? 1 : std::max<int64_t>((n + s - 1) / s, 1);
+    std::vector<int64_t> sizes(static_cast<size_t>(num), s);
+    sizes.back() = s - (s * num - n);
+    return split_by_sizes(x, sizes, d);
+  }
+  int64_t total = 0;
+  for (int64_t s : sizes_or_size) {
+    if (s < 0)
+      throw ValueError("split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes=" + shape_str(sizes_or_size));
+    if (total <= n) total += std::min(s, n + 1);  // stops growing past n: no overflow
+  }
+  if (total != n)
+    throw ValueError("split_with_sizes expects split_sizes to sum exactly to " + std::to_string(n) + " (input tensor's size at dimension " +
+                     std::to_string(d) + "), but got split_sizes=" + shape_str(sizes_or_size));
+  return split_by_sizes(x, sizes_or_size, d);
+}
+
+std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
+  if (x.dim() == 0) throw ShapeError("chunk expects at least a 1-dimensional tensor");
+  if (chunks <= 0) throw ValueError("chunk expects `chunks` to be greater than 0, got: " + std::to_string(chunks));
+  const int64_t d = wrap_dim(dim, x.dim());
+  const int64_t n = x.size(d);
+  const int64_t s = n / chunks + (n % chunks != 0);  // ceil(n / chunks), as PyTorch
+  if (s == 0) return split_by_sizes(x, std::vector<int64_t>(static_cast<size_t>(std::min<int64_t>(chunks, 1 << 20)), 0), d);
+  return split(x, {s}, d);
+}
+
 }  // namespace gs::op
+
+namespace gs {
+namespace {
+
+const OpRegistrar reg({
+    {"reshape(Tensor input, int[] shape) -> Tensor", "The same data with a new shape (one -1 is inferred); shares storage.",
+     [](const Args& a) -> Outs { return {op::reshape(a.tensor(0), a.ints(1))}; }},
+    {"view(Tensor input, int[] size) -> Tensor", "Same as reshape (every tensor is contiguous here).",
+     [](const Args& a) -> Outs { return {op::reshape(a.tensor(0), a.ints(1))}; }},
+    {"flatten(Tensor input, int start_dim=0, int end_dim=-1) -> Tensor", "Merges dims start_dim..end_dim into one.",
+     [](const Args& a) -> Outs { return {op::flatten(a.tensor(0), a.i64(1), a.i64(2))}; }},
+    {"squeeze(Tensor input, int[]? dim=None) -> Tensor", "Removes dims of size 1 (only those in dim when given).",
+     [](const Args& a) -> Outs { return {a.is_none(1) ? op::squeeze(a.tensor(0)) : op::squeeze(a.tensor(0), a.ints(1))}; }},
+    {"unsqueeze(Tensor input, int dim) -> Tensor", "Inserts a dim of size 1 at dim.",
+     [](const Args& a) -> Outs { return {op::unsqueeze(a.tensor(0), a.i64(1))}; }},
+    {"transpose(Tensor input, int dim0, int dim1) -> Tensor", "Swaps two dims.",
+     [](const Args& a) -> Outs { return {op::transpose(a.tensor(0), a.i64(1), a.i64(2))}; }},
+    {"permute(Tensor input, int[] dims) -> Tensor", "Reorders the dims.",
+     [](const Args& a) -> Outs { return {op::permute(a.tensor(0), a.ints(1))}; }},
+    {"t(Tensor input) -> Tensor", "Transpose of a tensor with at most 2 dims (`x.T`).",
+     [](const Args& a) -> Outs { return {op::t(a.tensor(0))}; }},
+    {"expand(Tensor input, int[] size) -> Tensor", "Broadcasts to size (-1 keeps a dim); the gradient is summed back.",
+     [](const Args& a) -> Outs { return {op::expand(a.tensor(0), a.ints(1))}; }},
+    {"repeat(Tensor input, int[] repeats) -> Tensor", "Tiles the tensor repeats[i] times along each dim.",
+     [](const Args& a) -> Outs { return {op::repeat(a.tensor(0), a.ints(1))}; }},
+    {"cat(Tensor[] tensors, int dim=0) -> Tensor", "Concatenates along an existing dim.",
+     [](const Args& a) -> Outs { return {op::cat(a.tensors(0), a.i64(1))}; }},
+    {"stack(Tensor[] tensors, int dim=0) -> Tensor", "Stacks equal-shaped tensors along a new dim.",
+     [](const Args& a) -> Outs { return {op::stack(a.tensors(0), a.i64(1))}; }},
+    {"split(Tensor input, int[] split_size_or_sections, int dim=0) -> Tensor[]",
+     "Splits along dim: one number is a chunk size (the last chunk may be smaller), a list of two or more gives the sizes.",
+     [](const Args& a) -> Outs { return op::split(a.tensor(0), a.ints(1), a.i64(2)); }},
+    {"chunk(Tensor input, int chunks, int dim=0) -> Tensor[]", "Splits into chunks of ceil(size / chunks) (so possibly fewer chunks).",
+     [](const Args& a) -> Outs { return op::chunk(a.tensor(0), a.i64(1), a.i64(2)); }},
+    {"narrow(Tensor input, int dim, int start, int length) -> Tensor", "length elements of dim from start.",
+     [](const Args& a) -> Outs { return {op::narrow(a.tensor(0), a.i64(1), a.i64(2), a.i64(3))}; }},
+    {"select(Tensor input, int dim, int index) -> Tensor", "The slice at index along dim, without that dim (`x[i]`).",
+     [](const Args& a) -> Outs { return {op::select(a.tensor(0), a.i64(1), a.i64(2))}; }},
+    {"slice(Tensor input, int dim=0, int? start=None, int? end=None, int step=1) -> Tensor", "Python slicing start:end:step along dim.",
+     [](const Args& a) -> Outs {
+       return {op::slice(a.tensor(0), a.i64(1), a.opt_i64(2).value_or(0), a.opt_i64(3).value_or(INT64_MAX), a.i64(4))};
+     }},
+});
+
+}  // namespace
+}  // namespace gs

@@ -1,4 +1,4 @@
-// Shape and indexing ops. Results are contiguous copies, except reshape/view,
+// Shape ops (index ops are in index.h). Results are contiguous copies, except reshape/view,
 // which share storage.
 #pragma once
 #include <vector>
@@ -20,6 +20,7 @@ Tensor sum_to(const Tensor& x, const Shape& shape);  // undoes broadcasting
 Tensor repeat(const Tensor& x, const std::vector<int64_t>& repeats);
 Tensor cat(const std::vector<Tensor>& xs, int64_t dim);
 Tensor stack(const std::vector<Tensor>& xs, int64_t dim);
+// One element: a chunk size (torch.split(x, n)); two or more: the sizes.
 std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes_or_size, int64_t dim);
 std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim);
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
@@ -28,9 +29,5 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t s
 // The gradient of slice: g placed into zeros of `shape`.
 Tensor slice_backward(const Tensor& g, const Shape& shape, int64_t dim, int64_t start, int64_t end, int64_t step);
 Tensor select(const Tensor& x, int64_t dim, int64_t index);
-Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
-Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& source);
-Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
-Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
 
 }  // namespace gs::op
