@@ -161,6 +161,10 @@ export class GraphBuilder {
           return v.items.map((x) => (x as { value: number }).value);
         throw fail('invalidArgument', where, `${what} must be an integer or a list of integers, not ${show(v)}`);
       }
+      case 'Scalar|str':
+        if (v.kind === 'str') return v.value;
+        if (v.kind === 'num') return v.value;
+        throw fail('invalidArgument', where, `${what} must be a number or a string, not ${show(v)}`);
       case 'float':
       case 'Scalar': {
         if (v.kind === 'num') return v.value;

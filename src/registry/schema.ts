@@ -2,7 +2,8 @@
 //   "sum(Tensor input, int[]? dim=None, bool keepdim=False) -> Tensor"
 // into argument descriptors. `*` starts keyword-only arguments.
 
-export type ArgType = 'Tensor' | 'Tensor[]' | 'Scalar' | 'int' | 'int[]' | 'float' | 'bool' | 'str' | 'ScalarType';
+// `Scalar|str` is a number or a string option, like norm's p (2, inf or "fro").
+export type ArgType = 'Tensor' | 'Tensor[]' | 'Scalar' | 'Scalar|str' | 'int' | 'int[]' | 'float' | 'bool' | 'str' | 'ScalarType';
 
 export interface ArgSpec {
   name: string;
@@ -23,7 +24,7 @@ export interface OpSchema {
   schema: string;
 }
 
-const TYPES = new Set<ArgType>(['Tensor', 'Tensor[]', 'Scalar', 'int', 'int[]', 'float', 'bool', 'str', 'ScalarType']);
+const TYPES = new Set<ArgType>(['Tensor', 'Tensor[]', 'Scalar', 'Scalar|str', 'int', 'int[]', 'float', 'bool', 'str', 'ScalarType']);
 
 function parseDefault(text: string): unknown {
   const t = text.trim();
@@ -55,7 +56,7 @@ export function parseSchema(schema: string, doc = '', differentiable = true, aut
       kwOnly = true;
       continue;
     }
-    const am = /^([\w[\]]+)(\?)?\s+(\w+)(?:\s*=\s*(.+))?$/.exec(p);
+    const am = /^([\w[\]|]+)(\?)?\s+(\w+)(?:\s*=\s*(.+))?$/.exec(p);
     if (!am) throw new Error(`bad argument '${p}' in schema: ${schema}`);
     const [, type, q, argName, def] = am;
     if (!TYPES.has(type as ArgType)) throw new Error(`unknown type '${type}' in schema: ${schema}`);
