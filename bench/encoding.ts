@@ -1,5 +1,6 @@
 // Micro-benchmark of the tensor encodings: 1M-element float32 decode/encode.
 // Build and run: npx tsc -p tsconfig.json --outDir /tmp/gs-bench && node /tmp/gs-bench/bench/encoding.js
+// (Figures are medians of 20 runs after warm-up; the reference machine has 2 cores.)
 import { decodeTensor, encodeTensor } from '../src/encoding/index.js';
 import { encodeBinaryResponse, parseBinaryBody } from '../src/encoding/binary.js';
 

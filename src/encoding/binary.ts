@@ -6,8 +6,7 @@
 // byte offsets into the data buffer (little-endian, row-major).
 
 import { ProblemError } from '../errors.js';
-import { isDType } from './dtype.js';
-import { rawBytes, type RawTensor } from './encode.js';
+import { mapRawTensors, rawBytes } from './encode.js';
 
 export interface BinaryBody {
   /** The JSON request (always a JSON object). */
@@ -84,38 +83,27 @@ function parseJsonSafely(text: string): unknown {
  * already-encoded JSON tensors, shape-only dry-run results) is copied into the
  * header unchanged. The header is padded with spaces so that the data buffer
  * itself starts at an 8-byte-aligned offset of the body, as safetensors does.
+ * The same raw body goes to encodeResponse(body, 'json' | 'base64') for a
+ * JSON answer, so a route builds one body whatever the Accept header says.
  */
 export function encodeBinaryResponse(body: Record<string, unknown>): Buffer {
   const chunks: Uint8Array[] = [];
   const starts: number[] = [];
   let size = 0;
-  const walk = (v: unknown, depth: number): unknown => {
-    if (v === null || typeof v !== 'object') return v;
-    if (depth > 64) throw new ProblemError('internal', 'response nested too deeply to frame');
-    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
-    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return v;
-    const o = v as Record<string, unknown>;
-    if (isRawTensor(o)) {
-      const bytes = rawBytes(o);
-      const begin = align8(size);
-      starts.push(begin);
-      chunks.push(bytes);
-      size = begin + bytes.byteLength;
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(o)) if (k !== 'data' && k !== 'shape' && k !== 'dtype') out[k] = o[k];
-      out.dtype = o.dtype;
-      out.shape = o.shape;
-      out.data_offsets = [begin, begin + bytes.byteLength];
-      return out;
-    }
+  const mapped = mapRawTensors(body, (t) => {
+    const bytes = rawBytes(t);
+    const begin = align8(size);
+    starts.push(begin);
+    chunks.push(bytes);
+    size = begin + bytes.byteLength;
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(o)) {
-      const x = walk(o[k], depth + 1);
-      if (x !== undefined) out[k] = x;
-    }
+    for (const k of Object.keys(t)) if (k !== 'data' && k !== 'shape' && k !== 'dtype') out[k] = (t as unknown as Record<string, unknown>)[k];
+    out.dtype = t.dtype;
+    out.shape = t.shape;
+    out.data_offsets = [begin, begin + bytes.byteLength];
     return out;
-  };
-  const header = Buffer.from(JSON.stringify(walk(body, 0)), 'utf8');
+  });
+  const header = Buffer.from(JSON.stringify(mapped), 'utf8');
   const headerLen = align8(8 + header.byteLength) - 8;
   const total = 8 + headerLen + size;
   const buf = Buffer.allocUnsafe(total);
@@ -131,10 +119,6 @@ export function encodeBinaryResponse(body: Record<string, unknown>): Buffer {
     at = start + chunks[i]!.byteLength;
   }
   return buf;
-}
-
-function isRawTensor(o: Record<string, unknown>): o is Record<string, unknown> & RawTensor {
-  return Array.isArray(o.shape) && isDType(o.dtype) && (o.data instanceof ArrayBuffer || ArrayBuffer.isView(o.data));
 }
 
 function align8(n: number): number {

@@ -12,7 +12,7 @@
 // created per element.
 
 import { ProblemError } from '../errors.js';
-import { bytesPerElement, numelOf, shapeStr, type DType, type TensorData } from './dtype.js';
+import { bytesPerElement, isDType, numelOf, shapeStr, type DType, type TensorData } from './dtype.js';
 
 /** A nested JSON value as `Tensor.tolist()` gives it (a bare scalar for 0-d). */
 export type NestedData = number | boolean | string | NestedData[];
@@ -51,6 +51,50 @@ export function encodeTensor(t: RawTensor, encoding: TensorEncoding): EncodedTen
     return { shape, dtype: t.dtype, base64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
   }
   return { shape, dtype: t.dtype, data: toNested(t.dtype, shape, bytes) };
+}
+
+/** A raw tensor: `shape` an array, `dtype` a dtype name, `data` an ArrayBuffer or a view of one. */
+export function isRawTensor(v: unknown): v is RawTensor {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  return Array.isArray(o.shape) && isDType(o.dtype) && (o.data instanceof ArrayBuffer || ArrayBuffer.isView(o.data));
+}
+
+/**
+ * Copies a response body, replacing every raw tensor (see isRawTensor) by
+ * `f(tensor)`; other values are copied as they are (undefined object members
+ * are dropped, as JSON.stringify would). Arrays and plain objects are walked
+ * to a depth of 64.
+ */
+export function mapRawTensors(body: unknown, f: (t: RawTensor) => unknown): unknown {
+  const walk = (v: unknown, depth: number): unknown => {
+    if (v === null || typeof v !== 'object') return v;
+    if (depth > 64) throw new ProblemError('internal', 'response nested too deeply to encode');
+    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return v;
+    if (isRawTensor(v)) return f(v);
+    const o = v as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(o)) {
+      const x = walk(o[k], depth + 1);
+      if (x !== undefined) out[k] = x;
+    }
+    return out;
+  };
+  return walk(body, 0);
+}
+
+/**
+ * The JSON counterpart of encodeBinaryResponse: every raw tensor of a response
+ * body becomes `{shape, dtype, data}` (or `{shape, dtype, base64}`), other
+ * keys of the tensor object kept.
+ */
+export function encodeResponse(body: Record<string, unknown>, encoding: TensorEncoding): Record<string, unknown> {
+  return mapRawTensors(body, (t) => {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(t)) if (k !== 'data' && k !== 'shape' && k !== 'dtype') out[k] = (t as unknown as Record<string, unknown>)[k];
+    return Object.assign(out, encodeTensor(t, encoding));
+  }) as Record<string, unknown>;
 }
 
 /** The tensor's bytes, checked against shape and dtype. */

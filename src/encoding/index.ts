@@ -15,7 +15,10 @@ export {
 } from './dtype.js';
 export { MAX_NDIM, decodeTensor, type DecodeOptions, type HostTensor } from './decode.js';
 export {
+  encodeResponse,
   encodeTensor,
+  isRawTensor,
+  mapRawTensors,
   rawBytes,
   toNested,
   type Base64Tensor,

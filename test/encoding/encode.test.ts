@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { decodeTensor, encodeTensor, type DType, type JsonTensor, type TensorData } from '../../src/encoding/index.js';
+import {
+  decodeTensor,
+  encodeResponse,
+  encodeTensor,
+  isRawTensor,
+  type DType,
+  type JsonTensor,
+  type TensorData,
+} from '../../src/encoding/index.js';
 import { expectProblem, T } from './helpers.js';
 
 function json(dtype: DType, shape: number[], data: ArrayBuffer | TensorData): JsonTensor {
@@ -124,5 +132,42 @@ describe('round trips', () => {
     expect(JSON.stringify(e.data)).toBe('[0]');
     const b = encodeTensor({ dtype: 'float64', shape: [1], data: new Float64Array([-0]) }, 'base64');
     expect(Object.is((decodeTensor(b, '/t', { maxElements: 1 }).data as Float64Array)[0], -0)).toBe(true);
+  });
+});
+
+describe('encodeResponse', () => {
+  const body = () => ({
+    outputs: {
+      loss: { shape: [], dtype: 'float32', data: new Float32Array([0.5]).buffer },
+      p: { shape: [2], dtype: 'float64', data: new Float64Array([1, NaN]), name: 'p' },
+    },
+    list: [{ shape: [1], dtype: 'bool', data: new Uint8Array([1]) }, 3],
+    cost: { bytes: 1 },
+    meta: { shape: [3], dtype: 'float32' },
+    skipped: undefined,
+  });
+
+  it('json: every raw tensor becomes {shape, dtype, data}', () => {
+    expect(encodeResponse(body(), 'json')).toEqual({
+      outputs: {
+        loss: { shape: [], dtype: 'float32', data: 0.5 },
+        p: { shape: [2], dtype: 'float64', data: [1, 'NaN'], name: 'p' },
+      },
+      list: [{ shape: [1], dtype: 'bool', data: [true] }, 3],
+      cost: { bytes: 1 },
+      meta: { shape: [3], dtype: 'float32' },
+    });
+  });
+
+  it('base64: every raw tensor becomes {shape, dtype, base64}', () => {
+    const r = encodeResponse(body(), 'base64') as { outputs: { loss: unknown } };
+    expect(r.outputs.loss).toEqual({ shape: [], dtype: 'float32', base64: Buffer.from(new Float32Array([0.5]).buffer).toString('base64') });
+  });
+
+  it('isRawTensor', () => {
+    expect(isRawTensor({ shape: [1], dtype: 'float32', data: new ArrayBuffer(4) })).toBe(true);
+    expect(isRawTensor({ shape: [1], dtype: 'float32', data: [1] })).toBe(false);
+    expect(isRawTensor({ shape: [1], dtype: 'half', data: new ArrayBuffer(2) })).toBe(false);
+    expect(isRawTensor(null)).toBe(false);
   });
 });
