@@ -181,7 +181,12 @@ raw("seeds", "003_l1_mse_smoothl1", {
     "outputs": ["l1", "mse", "sl1", "total"]}, note="seed 003: 0.6667, 0.8333, 0.375 (l1 kink at y_pred==y_true: grad 0)")
 raw("seeds", "003_cross_entropy", {
     "inputs": {"y_pred": {"data": [[0.5, 0.3, 0.2], [0.3, 0.6, 0.1]], "requires_grad": True}, "y_true": {"data": [0, 1], "dtype": "int64"}},
-    "program": "loss = cross_entropy(y_pred, y_true)"}, note="seed 003: 1.2465587854385376")
+    "program": "loss = cross_entropy(y_pred, y_true)"},
+    note="seed 003 prints 1.2465587854385376, but with y_true = [0, 1] PyTorch gives 0.8965588 (see next case)")
+raw("seeds", "003_cross_entropy_printed_value", {
+    "inputs": {"y_pred": {"data": [[0.5, 0.3, 0.2], [0.3, 0.6, 0.1]], "requires_grad": True}, "y_true": {"data": [1, 2], "dtype": "int64"}},
+    "program": "loss = cross_entropy(y_pred, y_true)"},
+    note="the note's 1.2465587854385376 (= mean(-log 0.3199, -log 0.2584)) is what targets [1, 2] give")
 raw("seeds", "003_bce", {
     "inputs": {"y_pred": {"data": [[0.1], [0.2], [0.7]], "requires_grad": True}, "y_true": [[1.0], [0.0], [1.0]]},
     "program": "loss = binary_cross_entropy(y_pred, y_true)"}, note="seed 003: 0.9608011841773987")

@@ -69,7 +69,19 @@ class NotSimple(Exception):
 BIN_OPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.MatMult: "matmul", ast.Pow: "pow"}
 
 
-def to_nodes(program: str, known: set[str]):
+DTYPE_FROM_LITERAL = {"arange", "full", "linspace", "zeros", "ones", "eye", "add", "sub", "mul", "div", "pow"}
+
+
+def _has_integral_float(vals) -> bool:
+    for v in vals:
+        if isinstance(v, list) and _has_integral_float(v):
+            return True
+        if isinstance(v, float) and v.is_integer():
+            return True
+    return False
+
+
+def to_nodes(program: str, known: set[str], int_inputs: bool = False):
     """Translates a simple program to API.md's node list; raises NotSimple otherwise.
 
     Simple: calls, methods, binary arithmetic and unary minus, whose arguments are names,
@@ -135,6 +147,11 @@ def to_nodes(program: str, known: set[str]):
             op, args, kwargs = "neg", [arg(n.operand)], {}
         else:
             raise NotSimple(type(n).__name__)
+        if _has_integral_float(args) or _has_integral_float(list(kwargs.values())):
+            # JSON does not keep 1.0 apart from 1 (JavaScript re-serialises it as 1), so a
+            # literal whose int/float kind decides a dtype cannot be written in nodes form.
+            if op in DTYPE_FROM_LITERAL or int_inputs:
+                raise NotSimple("integral float literal")
         if target is None:
             counter[0] += 1
             target = f"_t{counter[0]}"
@@ -199,7 +216,9 @@ def main() -> None:
         entry["tol"] = {k: {**TOL[k], **(c["tol"] or {}).get(k, {})} for k in TOL}
         if c["nodes"]:
             try:
-                nodes = to_nodes(req["program"], set(req["inputs"]))
+                int_inputs = any(isinstance(v, dict) and v.get("dtype") in ("int64", "bool")
+                                 for v in req["inputs"].values())
+                nodes = to_nodes(req["program"], set(req["inputs"]), int_inputs)
                 nreq = {k: v for k, v in req.items() if k != "program"}
                 nreq["nodes"] = nodes
                 entry["nodes_request"] = nreq
