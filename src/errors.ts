@@ -80,11 +80,16 @@ export interface Where {
   column?: number;
 }
 
-/** A ProblemError located at one place of the request. */
-export function problemAt(name: ProblemName, where: Where | string, message: string): ProblemError {
+/**
+ * A ProblemError located at one place of the request. Inside a program the
+ * detail starts with the line and column, unless it is PyTorch's own message
+ * (engine errors), which stays verbatim; errors[] always carries the place.
+ */
+export function problemAt(name: ProblemName, where: Where | string, message: string, prefixDetail = true): ProblemError {
   const w = typeof where === 'string' ? { path: where } : where;
   if (w.line === undefined) return new ProblemError(name, message, [{ path: w.path, message }]);
-  return new ProblemError(name, `line ${w.line}, column ${w.column}: ${message}`, [{ path: w.path, line: w.line, column: w.column, message }]);
+  const detail = prefixDetail ? `line ${w.line}, column ${w.column}: ${message}` : message;
+  return new ProblemError(name, detail, [{ path: w.path, line: w.line, column: w.column, message }]);
 }
 
 // The engine's error kinds (native/errors.h) and what they mean over HTTP.
@@ -104,6 +109,6 @@ export function fromEngineError(err: unknown, locate?: (node: number) => Where):
   const name = typeof e.code === 'string' ? ENGINE_KINDS[e.code] : undefined;
   if (!name) return new ProblemError('internal', 'The engine failed unexpectedly; the error was logged.');
   const message = typeof e.message === 'string' ? e.message : 'engine error';
-  if (typeof e.node === 'number' && locate) return problemAt(name, locate(e.node), message);
+  if (typeof e.node === 'number' && locate) return problemAt(name, locate(e.node), message, false);
   return new ProblemError(name, message);
 }

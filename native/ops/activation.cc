@@ -302,7 +302,8 @@ Tensor hardsigmoid(const Tensor& x) {
   });
   // 1/6 strictly inside (-3, 3), else 0.
   return record(out, "hardsigmoid", {x}, [x](const Tensor& g, const BackwardCtx&) -> Grads {
-    return {keep_where(inside_open(x, -3.0, 3.0), mul(g, 1.0 / 6.0))};
+    // PyTorch's kernel multiplies by the float constant 1.0f / 6.0f, also for float64.
+    return {keep_where(inside_open(x, -3.0, 3.0), mul(g, static_cast<double>(1.0f / 6.0f)))};
   });
 }
 

@@ -42,7 +42,7 @@ Tensor linspace(double start, double end, int64_t steps, DType dtype) {
     T* p = out.data<T>();
     // PyTorch fills the two halves from each end so the last value is exactly `end`.
     for (int64_t i = 0; i < steps; ++i)
-      p[i] = convert<T>(i < half ? start + step * static_cast<double>(i) : end - step * static_cast<double>(steps - i - 1));
+      p[i] = convert<T>(steps == 1 ? start : i < half ? start + step * static_cast<double>(i) : end - step * static_cast<double>(steps - i - 1));
   });
   return out;
 }

@@ -72,13 +72,15 @@ export class GraphBuilder {
   }
 
   /** Appends a call of `opName`; returns the value it produces. */
-  op(opName: string, args: Val[], kwargs: Map<string, Val>, where: Where, argWhere: (i: number | string) => Where): Val {
+  op(name: string, args: Val[], kwargs: Map<string, Val>, where: Where, argWhere: (i: number | string) => Where): Val {
+    const opName = resolveOverload(name, args, kwargs);
     const schema = findOp(opName);
     if (!schema) {
       const hint = suggestOps(opName);
       throw fail('unknownOp', where, `unknown op '${opName}'${hint.length ? ` (did you mean ${hint.map((h) => `'${h}'`).join(', ')}?)` : ''}; GET /v1/ops lists every op`);
     }
-    const bound = this.bind(schema, args, kwargs, where, argWhere);
+    const { bound, vals } = this.bind(schema, args, kwargs, where, argWhere);
+    inferCreationDtype(schema, bound, vals);
     return this.emit(schema, bound, where);
   }
 
@@ -101,7 +103,13 @@ export class GraphBuilder {
   }
 
   /** Matches call arguments to the schema, Python style. */
-  private bind(schema: OpSchema, args: Val[], kwargs: Map<string, Val>, where: Where, argWhere: (i: number | string) => Where): IRArg[] {
+  private bind(
+    schema: OpSchema,
+    args: Val[],
+    kwargs: Map<string, Val>,
+    where: Where,
+    argWhere: (i: number | string) => Where,
+  ): { bound: IRArg[]; vals: Array<Val | undefined> } {
     const params = schema.args;
     const positional = params.filter((p) => !p.kwOnly);
     let given = args;
@@ -125,7 +133,7 @@ export class GraphBuilder {
       if (slots[idx]) throw fail('invalidArgument', argWhere(k), `${schema.name}() got multiple values for argument '${k}'`);
       slots[idx] = { val: v, where: argWhere(k) };
     }
-    return params.map((p, i) => {
+    const bound = params.map((p, i) => {
       const s = slots[i];
       if (!s) {
         if (!p.hasDefault) throw fail('invalidArgument', where, `${schema.name}() missing required argument '${p.name}'`);
@@ -133,6 +141,7 @@ export class GraphBuilder {
       }
       return this.coerce(schema, p, s.val, s.where);
     });
+    return { bound, vals: slots.map((s) => s?.val) };
   }
 
   private coerce(schema: OpSchema, p: ArgSpec, v: Val, where: Where): IRArg {
@@ -256,6 +265,35 @@ export class GraphBuilder {
       backward: bw,
       wrtNames,
     };
+  }
+}
+
+function isTensorVal(v: Val | undefined): boolean {
+  return v !== undefined && (v.kind === 'tensor' || (v.kind === 'str' && v.ref?.kind === 'tensor'));
+}
+
+/** PyTorch overloads some names by argument kind: max(a, b) is maximum(a, b). */
+function resolveOverload(name: string, args: Val[], kwargs: Map<string, Val>): string {
+  if ((name === 'max' || name === 'min') && (isTensorVal(args[1]) || kwargs.has('other'))) return name === 'max' ? 'maximum' : 'minimum';
+  return name;
+}
+
+/**
+ * full() and arange() take their dtype from their Python-number arguments
+ * when none is given: an int fill is int64, a bool fill is bool, integer
+ * bounds give int64 (PyTorch >= 1.7). The program text knows 2 from 2.0.
+ */
+function inferCreationDtype(schema: OpSchema, bound: IRArg[], vals: Array<Val | undefined>): void {
+  const at = schema.args.findIndex((a) => a.name === 'dtype');
+  if (at < 0 || bound[at] !== null) return;
+  const numbers = (names: string[]) => names.map((n) => vals[schema.args.findIndex((a) => a.name === n)]);
+  if (schema.name === 'full') {
+    const [fill] = numbers(['fill_value']);
+    if (fill?.kind === 'bool') bound[at] = 'bool';
+    else if (fill?.kind === 'num' && fill.isInt) bound[at] = 'int64';
+  } else if (schema.name === 'arange') {
+    const given = numbers(['start', 'end', 'step']).filter((v): v is Val => v !== undefined && v.kind !== 'none');
+    bound[at] = given.every((v) => v.kind === 'num' && v.isInt) ? 'int64' : 'float32';
   }
 }
 

@@ -1,5 +1,6 @@
 // Node list → IR. Nodes may reference each other in any order; they are
 // sorted topologically first, and a cycle is reported with its path.
+import { findOp } from '../registry/catalogue.js';
 import { GraphBuilder, fail, type Val, type Where } from './builder.js';
 
 export interface NodeSpec {
@@ -57,7 +58,10 @@ export function compileNodes(nodes: NodeSpec[], b: GraphBuilder, env: Map<string
   return nodes.map((n) => n.id);
 }
 
+// A node depends on the node ids named where its op takes tensors; a string
+// elsewhere (reduction="none") is a literal, even if a node has that id.
 function depsOf(n: NodeSpec, index: Map<string, number>): number[] {
+  const schema = findOp(n.op);
   const out: number[] = [];
   const walk = (v: unknown): void => {
     if (typeof v === 'string') {
@@ -65,8 +69,16 @@ function depsOf(n: NodeSpec, index: Map<string, number>): number[] {
       if (d !== undefined) out.push(d);
     } else if (Array.isArray(v)) v.forEach(walk);
   };
-  (n.args ?? []).forEach(walk);
-  Object.values(n.kwargs ?? {}).forEach(walk);
+  const takesTensor = (i: number | string): boolean => {
+    if (!schema) return true;
+    const spec = typeof i === 'number' ? schema.args.filter((a) => !a.kwOnly)[i] : schema.args.find((a) => a.name === i);
+    // Unknown positions still count, so a typo cannot hide a real dependency.
+    return !spec || spec.type === 'Tensor' || spec.type === 'Tensor[]';
+  };
+  (n.args ?? []).forEach((a, i) => {
+    if (takesTensor(i)) walk(a);
+  });
+  for (const [k, v] of Object.entries(n.kwargs ?? {})) if (takesTensor(k)) walk(v);
   return out;
 }
 

@@ -71,6 +71,8 @@ export class ProgramCompiler {
         if (v) return v;
         const dt = dtypeFromName(e.name);
         if (dt) return { kind: 'dtype', value: dt };
+        // Unbound `inf` and `nan` are the numbers, as numpy users write them.
+        if (e.name === 'inf' || e.name === 'nan') return { kind: 'num', value: e.name === 'inf' ? Infinity : NaN, isInt: false };
         throw fail('unknownName', at(e.pos), `name '${e.name}' is not defined`);
       }
       case 'call':

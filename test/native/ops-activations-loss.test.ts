@@ -348,7 +348,7 @@ describe('activations: extremes and kinks', () => {
     expect(g('leaky_relu', [0.2], [0])).toEqual([0.2]);
     expect(g('hardtanh', [-1, 1], [-1, -0.999, 0.999, 1])).toEqual([0, 1, 1, 0]);
     expect(g('relu6', [], [0, 6, 3])).toEqual([0, 0, 1]);
-    expect(g('hardsigmoid', [], [-3, 0, 3, -3.5, 3.5])).toEqual([0, 1 / 6, 0, 0, 0]);
+    expect(g('hardsigmoid', [], [-3, 0, 3, -3.5, 3.5])).toEqual([0, Math.fround(1 / 6), 0, 0, 0]); // PyTorch multiplies by the float 1.0f / 6.0f
     expectClose(g('hardswish', [], [-4, -3, 0, 3, 4]), [0, -0.5, 0.5, 1.5, 1], 0, 1e-15);
     expect(g('hardshrink', [0.5], [-0.5, 0.5, 0.6])).toEqual([0, 0, 1]);
     expect(g('softshrink', [0.5], [-0.5, 0.5, -0.6])).toEqual([0, 0, 1]);
