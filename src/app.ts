@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod';
 import { loadConfig, type Config } from './config.js';
+import { installAccess } from './auth.js';
 import { ProblemError } from './errors.js';
 import { JobPool } from './pool/pool.js';
 import { registerBinaryBodies } from './routes/binary.js';
@@ -34,6 +35,7 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
   });
 
   installErrorHandling(app);
+  await installAccess(app, cfg);
   registerBinaryBodies(app);
 
   await app.register(swagger, {

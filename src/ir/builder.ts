@@ -232,7 +232,13 @@ export class GraphBuilder {
   }
 
   /** The graph with ids renumbered into engine slots. */
-  finish(names: Map<string, number>, outputs: Array<{ name: string; slot: number }>, backward: IRGraph['backward'], wrtNames: string[]): IRGraph {
+  finish(
+    names: Map<string, number>,
+    outputs: Array<{ name: string; slot: number }>,
+    backward: IRGraph['backward'],
+    wrtNames: string[],
+    backwardOrigin?: IRGraph['backwardOrigin'],
+  ): IRGraph {
     const nIn = this.inputs.length;
     const slotOf = (id: number): number => {
       const e = this.ids[id];
@@ -264,6 +270,7 @@ export class GraphBuilder {
       outputs: outputs.map((o) => ({ name: o.name, slot: slotOf(o.slot) })),
       backward: bw,
       wrtNames,
+      backwardOrigin,
     };
   }
 }

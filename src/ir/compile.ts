@@ -105,5 +105,6 @@ export function compileGraph(body: GraphBody, cfg: Config, binary?: Uint8Array):
       backward = { of, wrt, ...(gradOutput !== undefined ? { gradOutput } : {}) };
     }
   }
-  return b.finish(names, outputs, backward, wrtNames);
+  const origin = backward ? { implicit: bw === undefined, ofName: bw?.of ?? outputNames[outputNames.length - 1]! } : undefined;
+  return b.finish(names, outputs, backward, wrtNames, origin);
 }

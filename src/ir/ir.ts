@@ -34,6 +34,12 @@ export interface IRBackward {
   gradOutput?: number;
 }
 
+/** How the backward request was made, for error hints. */
+export interface BackwardOrigin {
+  implicit: boolean;
+  ofName: string;
+}
+
 export interface IRGraph {
   inputs: IRInput[];
   nodes: IRNode[];
@@ -43,4 +49,5 @@ export interface IRGraph {
   outputs: Array<{ name: string; slot: number }>;
   backward: IRBackward | undefined;
   wrtNames: string[];
+  backwardOrigin: BackwardOrigin | undefined;
 }

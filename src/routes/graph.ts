@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config.js';
-import { encodeTensor, type DType } from '../encoding/index.js';
+import { encodeBinaryResponse, encodeResponse } from '../encoding/index.js';
 import { compileGraph, type GraphBody } from '../ir/compile.js';
 import type { IRGraph } from '../ir/ir.js';
 import { fromEngineError, type Where } from '../errors.js';
@@ -48,30 +48,37 @@ export function graphRoutes(app: FastifyInstance, cfg: Config, pool: JobPool): v
           },
         });
       } catch (e) {
-        throw e instanceof EngineError ? fromEngineError(e, (n) => sourcePath(graph, n)) : e;
+        if (!(e instanceof EngineError)) throw e;
+        const o = graph.backwardOrigin;
+        if (o?.implicit && e.code === 'GS_shape' && e.node === undefined && /implicitly created only for scalar/.test(e.message))
+          e.message += `; without "backward", the gradient of the last output ('${o.ofName}') is taken: list a scalar (the loss) last in "outputs", or give "backward": {"of": ..., "grad_output": ...}`;
+        throw fromEngineError(e, (n) => sourcePath(graph, n));
       }
       const r = outcome.result;
       reply.header('x-job-ms', outcome.ms.toFixed(3));
       if (dryRun) return dryRunAnswer(graph, r.slots, r.grads, r.cost);
-      const encoding = body.encoding === 'base64' ? 'base64' : 'json';
-      const enc = (t: NativeTensor) => encodeTensor({ dtype: t.dtype as DType, shape: t.shape, data: t.data ?? new ArrayBuffer(0) }, encoding);
+      // The answer is built once with the engine's raw tensors, then written
+      // in the form the client asked for: binary framing, base64 or nested JSON.
       const outputs: Record<string, unknown> = {};
-      for (const o of graph.outputs) {
-        const s = r.slots[o.slot];
-        outputs[o.name] = Array.isArray(s) ? s.map(enc) : s ? enc(s) : null;
-      }
-      const res: Record<string, unknown> = { outputs };
+      for (const o of graph.outputs) outputs[o.name] = r.slots[o.slot] ?? null;
+      const raw: Record<string, unknown> = { outputs };
       if (graph.backward) {
         const grads: Record<string, unknown> = {};
         graph.wrtNames.forEach((n, i) => {
-          const g = r.grads[i];
-          if (g) grads[n] = enc(g);
+          if (r.grads[i]) grads[n] = r.grads[i];
         });
-        res.grads = grads;
+        raw.grads = grads;
       }
+      if (wantsBinary(req.headers.accept)) return reply.type('application/octet-stream').send(encodeBinaryResponse(raw) as never);
+      const res = encodeResponse(raw, body.encoding === 'base64' ? 'base64' : 'json');
       return res;
     },
   );
+}
+
+/** Accept: application/octet-stream asks for the binary (safetensors-style) framing. */
+export function wantsBinary(accept: string | undefined): boolean {
+  return accept !== undefined && /application\/octet-stream/i.test(accept) && !/application\/json/i.test(accept);
 }
 
 /** Where node n came from: a JSON pointer, with line and column in a program. */

@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { configTableMarkdown } from '../src/config-table.js';
+
+describe('configuration', () => {
+  it('has the defaults API.md documents', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(8080);
+    expect(c.host).toBe('0.0.0.0');
+    expect(c.workers).toBeGreaterThanOrEqual(1);
+    expect(c.apiKey).toBeUndefined();
+  });
+
+  it('reads every variable and rejects malformed numbers', () => {
+    const c = loadConfig({ PORT: '9000', WORKERS: '3', MAX_QUEUE: '7', JOB_DEADLINE_MS: '1234', API_KEY: 'k' });
+    expect([c.port, c.workers, c.maxQueue, c.jobDeadlineMs, c.apiKey]).toEqual([9000, 3, 7, 1234, 'k']);
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT must be a non-negative integer/);
+  });
+
+  it("matches the README's configuration table (regenerate with `node -e` per README)", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(configTableMarkdown());
+  });
+});
