@@ -5,7 +5,7 @@
 // hostile program cannot exhaust the stack.
 import type { BinaryOp, Expr, IndexItem, Kwarg, Pos, Statement } from './ast.js';
 import { tokenize, type Token } from './lexer.js';
-import { ProgramSyntaxError } from './syntax-error.js';
+import { ProgramSyntaxError, ProgramTooLargeError } from './syntax-error.js';
 
 export interface ParseLimits {
   maxLength: number;
@@ -62,7 +62,7 @@ class Parser {
       if (this.peek().kind === 'eof') return out;
       out.push(this.statement());
       if (out.length > this.limits.maxStatements)
-        throw new ProgramSyntaxError(`more than ${this.limits.maxStatements} statements`, out[out.length - 1]!.pos);
+        throw new ProgramTooLargeError(`more than ${this.limits.maxStatements} statements (MAX_GRAPH_NODES)`, out[out.length - 1]!.pos);
       const t = this.peek();
       if (t.kind !== 'newline' && t.kind !== 'eof' && !this.isOp(';')) throw this.error('expected end of statement');
     }
@@ -154,7 +154,11 @@ class Parser {
 
   private postfix(): Expr {
     let e = this.atom();
-    for (;;) {
+    // Each call, index or attribute wraps the tree one level deeper, so a
+    // chain counts against the nesting limit (x.T.T.T... is as deep as it is long).
+    for (let steps = 0; ; steps++) {
+      if (this.depth + steps > this.limits.maxDepth && (this.isOp('(') || this.isOp('[') || this.isOp('.')))
+        throw new ProgramSyntaxError(`expression nested deeper than ${this.limits.maxDepth} levels`, this.peek().pos);
       if (this.isOp('(')) {
         const open = this.next();
         if (e.kind !== 'name') throw new ProgramSyntaxError('only named functions can be called', open.pos);
@@ -288,13 +292,17 @@ class Parser {
 }
 
 function isModule(e: Expr): boolean {
-  if (e.kind === 'name') return MODULES.has(e.name);
-  if (e.kind === 'attr') return MODULES.has(e.name) && isModule(e.target);
-  return false;
+  // A loop, not recursion: the chain torch.nn.functional... may be long in a hostile program.
+  let cur = e;
+  while (cur.kind === 'attr') {
+    if (!MODULES.has(cur.name)) return false;
+    cur = cur.target;
+  }
+  return cur.kind === 'name' && MODULES.has(cur.name);
 }
 
 export function parseProgram(src: string, limits: ParseLimits): Statement[] {
   if (src.length > limits.maxLength)
-    throw new ProgramSyntaxError(`program longer than ${limits.maxLength} characters`, { line: 1, col: 1 });
+    throw new ProgramTooLargeError(`program longer than ${limits.maxLength} characters (MAX_PROGRAM_LENGTH)`, { line: 1, col: 1 });
   return new Parser(tokenize(src), limits).program();
 }

@@ -48,21 +48,25 @@ export function graphRoutes(app: FastifyInstance, cfg: Config, pool: JobPool): v
           },
         });
       } catch (e) {
-        throw e instanceof EngineError ? fromEngineError(e, (n) => sourcePath(graph, n)) : e;
+        if (!(e instanceof EngineError)) throw e;
+        // An engine error outside every node comes from the final backward
+        // (e.g. a non-scalar `of` without grad_output): point at /backward.
+        if (e.node === undefined && graph.backward) throw fromEngineError(new EngineError(e.code, e.message, 0), () => ({ path: '/backward/of' }));
+        throw fromEngineError(e, (n) => sourcePath(graph, n));
       }
       const r = outcome.result;
       reply.header('x-job-ms', outcome.ms.toFixed(3));
       if (dryRun) return dryRunAnswer(graph, r.slots, r.grads, r.cost);
       const encoding = body.encoding === 'base64' ? 'base64' : 'json';
       const enc = (t: NativeTensor) => encodeTensor({ dtype: t.dtype as DType, shape: t.shape, data: t.data ?? new ArrayBuffer(0) }, encoding);
-      const outputs: Record<string, unknown> = {};
+      const outputs = record();
       for (const o of graph.outputs) {
         const s = r.slots[o.slot];
         outputs[o.name] = Array.isArray(s) ? s.map(enc) : s ? enc(s) : null;
       }
       const res: Record<string, unknown> = { outputs };
       if (graph.backward) {
-        const grads: Record<string, unknown> = {};
+        const grads = record();
         graph.wrtNames.forEach((n, i) => {
           const g = r.grads[i];
           if (g) grads[n] = enc(g);
@@ -87,11 +91,11 @@ function meta(s: NativeSlot): unknown {
 }
 
 function dryRunAnswer(graph: IRGraph, slots: NativeSlot[], grads: NativeTensor[], cost: { bytes: number; flops: number }) {
-  const outputs: Record<string, unknown> = {};
+  const outputs = record();
   for (const [name, slot] of graph.names) outputs[name] = meta(slots[slot] ?? null);
   const res: Record<string, unknown> = { outputs, cost: { bytes: cost.bytes, flops: cost.flops } };
   if (graph.backward) {
-    const g: Record<string, unknown> = {};
+    const g = record();
     graph.wrtNames.forEach((n, i) => {
       const t = grads[i];
       if (t) g[n] = { shape: t.shape, dtype: t.dtype };
@@ -99,4 +103,11 @@ function dryRunAnswer(graph: IRGraph, slots: NativeSlot[], grads: NativeTensor[]
     res.grads = g;
   }
   return res;
+}
+
+/** A map from client-chosen names to values: no prototype, so a value named
+ * '__proto__' is an ordinary key (on a plain {} it would set the prototype
+ * and vanish from the JSON answer). */
+function record(): Record<string, unknown> {
+  return Object.create(null) as Record<string, unknown>;
 }
