@@ -43,6 +43,14 @@ class Parser {
     if (t.kind !== 'op' || t.text !== text) throw this.error(`expected ${what}`, t);
     return this.next();
   }
+  /** Consumes the bracket closing `open`; at the end of the program, points at `open` as Python does. */
+  private closeBracket(open: Token, text: string, what: string): Token {
+    if (this.peek().kind === 'eof') return this.fail(`'${open.text}' was never closed`, open);
+    return this.expectOp(text, what);
+  }
+  private fail(message: string, t: Token): never {
+    throw new ProgramSyntaxError(message, t.pos);
+  }
   private error(message: string, t: Token = this.peek()): ProgramSyntaxError {
     const found = t.kind === 'eof' ? 'end of program' : t.kind === 'newline' ? 'end of line' : `'${t.text}'`;
     return new ProgramSyntaxError(`${message}, found ${found}`, t.pos);
@@ -162,12 +170,12 @@ class Parser {
       if (this.isOp('(')) {
         const open = this.next();
         if (e.kind !== 'name') throw new ProgramSyntaxError('only named functions can be called', open.pos);
-        const { args, kwargs } = this.callArgs();
+        const { args, kwargs } = this.callArgs(open);
         e = { kind: 'call', callee: e.name, args, kwargs, pos: e.pos };
       } else if (this.isOp('[')) {
         const open = this.next();
         const items = this.subscript();
-        this.expectOp(']', "']' to close the index");
+        this.closeBracket(open, ']', "']' to close the index");
         e = { kind: 'index', target: e, items, pos: open.pos };
       } else if (this.isOp('.')) {
         this.next();
@@ -175,8 +183,8 @@ class Parser {
         if (nameTok.kind !== 'name') throw this.error("expected a name after '.'");
         this.next();
         if (this.isOp('(')) {
-          this.next();
-          const { args, kwargs } = this.callArgs();
+          const open = this.next();
+          const { args, kwargs } = this.callArgs(open);
           if (isModule(e)) e = { kind: 'call', callee: nameTok.text, args, kwargs, pos: nameTok.pos };
           else e = { kind: 'method', target: e, name: nameTok.text, args, kwargs, pos: nameTok.pos };
         } else {
@@ -188,7 +196,7 @@ class Parser {
     }
   }
 
-  private callArgs(): { args: Expr[]; kwargs: Kwarg[] } {
+  private callArgs(open: Token): { args: Expr[]; kwargs: Kwarg[] } {
     const args: Expr[] = [];
     const kwargs: Kwarg[] = [];
     while (!this.isOp(')')) {
@@ -206,7 +214,7 @@ class Parser {
       if (!this.isOp(',')) break;
       this.next();
     }
-    this.expectOp(')', "')' to close the call");
+    this.closeBracket(open, ')', "')' to close the call");
     return { args, kwargs };
   }
 
@@ -265,7 +273,7 @@ class Parser {
       case 'op':
         if (t.text === '(') {
           const e = this.expr();
-          this.expectOp(')', "')'");
+          this.closeBracket(t, ')', "')'");
           return e;
         }
         if (t.text === '[') {
@@ -277,7 +285,7 @@ class Parser {
               if (!this.isOp(',')) break;
               this.next();
             }
-            this.expectOp(']', "']' to close the list");
+            this.closeBracket(t, ']', "']' to close the list");
             return { kind: 'list', items, pos };
           } finally {
             this.leave();
