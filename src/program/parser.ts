@@ -46,7 +46,8 @@ class Parser {
   /** Consumes the bracket closing `open`; at the end of the program, points at `open` as Python does. */
   private closeBracket(open: Token, text: string, what: string): Token {
     if (this.peek().kind === 'eof') return this.fail(`'${open.text}' was never closed`, open);
-    return this.expectOp(text, what);
+    if (!this.isOp(text)) throw this.error(`expected ${what} opened at line ${open.pos.line}, column ${open.pos.col}`);
+    return this.next();
   }
   private fail(message: string, t: Token): never {
     throw new ProgramSyntaxError(message, t.pos);
@@ -273,7 +274,7 @@ class Parser {
       case 'op':
         if (t.text === '(') {
           const e = this.expr();
-          this.closeBracket(t, ')', "')'");
+          this.closeBracket(t, ')', "')' to close the parenthesis");
           return e;
         }
         if (t.text === '[') {

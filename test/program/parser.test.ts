@@ -334,7 +334,8 @@ describe('syntax errors point at the right line and column', () => {
     at('y = x[0', 1, 6, /'\[' was never closed/);
     at('y = x + 1)', 1, 10, /expected end of statement, found '\)'/);
     at('y = x]', 1, 6, /expected end of statement, found '\]'/);
-    at('y = (x]', 1, 7, /expected '\)', found '\]'/);
+    at('y = (x]', 1, 7, /expected '\)' to close the parenthesis opened at line 1, column 5, found '\]'/);
+    at('y = f(x\nz = 1', 2, 1, /expected '\)' to close the call opened at line 1, column 6, found 'z'/);
   });
 
   it('chained comparisons are refused with a hint', () => {
