@@ -57,24 +57,30 @@ export function compileNodes(nodes: NodeSpec[], b: GraphBuilder, env: Map<string
   return nodes.map((n) => n.id);
 }
 
+// Arrays in args nest at most this deep (a tensor literal has at most 32 dims);
+// deeper is refused before anything recurses over it.
+const MAX_ARG_DEPTH = 32;
+
 function depsOf(n: NodeSpec, index: Map<string, number>): number[] {
   const out: number[] = [];
-  const walk = (v: unknown): void => {
+  // Iterative: a hostile node may nest arrays far deeper than the stack.
+  const stack: unknown[] = [...(n.args ?? []), ...Object.values(n.kwargs ?? {})];
+  while (stack.length > 0) {
+    const v = stack.pop();
     if (typeof v === 'string') {
       const d = index.get(v);
       if (d !== undefined) out.push(d);
-    } else if (Array.isArray(v)) v.forEach(walk);
-  };
-  (n.args ?? []).forEach(walk);
-  Object.values(n.kwargs ?? {}).forEach(walk);
-  return out;
+    } else if (Array.isArray(v)) for (const x of v) stack.push(x);
+  }
+  return out.reverse();
 }
 
-function toVal(v: unknown, env: Map<string, Val>, where: Where): Val {
+function toVal(v: unknown, env: Map<string, Val>, where: Where, depth = 0): Val {
+  if (depth > MAX_ARG_DEPTH) throw fail('invalidValue', where, `an argument nests arrays deeper than ${MAX_ARG_DEPTH} levels`);
   if (v === null || v === undefined) return { kind: 'none' };
   if (typeof v === 'number') return { kind: 'num', value: v, isInt: Number.isInteger(v) };
   if (typeof v === 'boolean') return { kind: 'bool', value: v };
   if (typeof v === 'string') return { kind: 'str', value: v, ref: env.get(v) ?? null, where };
-  if (Array.isArray(v)) return { kind: 'list', items: v.map((x, k) => toVal(x, env, { path: `${where.path}/${k}` })) };
+  if (Array.isArray(v)) return { kind: 'list', items: v.map((x, k) => toVal(x, env, { path: `${where.path}/${k}` }, depth + 1)) };
   throw fail('invalidArgument', where, 'an argument must be a tensor name, a number, a boolean, a string, null or an array');
 }
