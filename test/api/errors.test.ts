@@ -361,8 +361,9 @@ describe('504: the job passed its deadline', () => {
     const t0 = performance.now();
     const r = await post(timed, '/v1/graph', { program: `a = ones(1000, 1000)\nb = a${' @ a'.repeat(20)}\ns = sum(b)` });
     const took = performance.now() - t0;
-    problem(r, 504, 'deadline-exceeded', /JOB_DEADLINE_MS \(50 ms\)/);
-    expect(took).toBeLessThan(50 + 1000);
+    // the pool's timer ("ran longer than JOB_DEADLINE_MS (50 ms)") or the engine's own deadline check, whichever fires first
+    problem(r, 504, 'deadline-exceeded', /JOB_DEADLINE_MS/);
+    expect(took).toBeLessThan(50 + 1500);
     const t1 = performance.now();
     const small = await post(timed, '/v1/graph', { inputs: { x: 2 }, program: 'y = x * 3' });
     expect(small.status).toBe(200);
@@ -377,7 +378,7 @@ describe('504: the job passed its deadline', () => {
     const r = await post(timed, '/v1/graph', { program: 'x = ones(3000)\ny = exp(x) * x\nj = jacobian(y, x)\ns = sum(j)', outputs: ['s'] });
     // 3000 backward passes over 3000 elements: far more than 50 ms
     problem(r, 504, 'deadline-exceeded', /JOB_DEADLINE_MS/);
-    expect(performance.now() - t0).toBeLessThan(50 + 1000);
+    expect(performance.now() - t0).toBeLessThan(50 + 1500);
     expect((await post(timed, '/v1/graph', { inputs: { x: 1 }, program: 'y = x + 1' })).status).toBe(200);
   });
 });
