@@ -36,6 +36,7 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
 
   installErrorHandling(app);
   await installAccess(app, cfg);
+  registerJsonBodies(app);
   registerBinaryBodies(app);
 
   await app.register(swagger, {
@@ -62,6 +63,48 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
   opsRoutes(app);
   healthRoutes(app, pool);
   return app;
+}
+
+// JSON bodies: fastify's default parser answers every malformed body with the
+// same sentence and refuses '__proto__' keys as "not valid JSON". This one
+// says where the JSON breaks, and names a '__proto__' key as the problem.
+function registerJsonBodies(app: FastifyInstance): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(new ProblemError('invalidJson', 'the request body is empty; send a JSON object'), undefined);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      return done(new ProblemError('invalidJson', `the body is not valid JSON: ${(e as Error).message}`), undefined);
+    }
+    // Only a body that spells the key (possibly with \u escapes) needs the walk.
+    if (/__proto__|\\u/.test(text)) {
+      const path = protoKeyPath(value);
+      if (path !== undefined)
+        return done(
+          new ProblemError('invalidRequest', `a key named '__proto__' is not accepted (at ${path}): it could alter object prototypes; rename it`, [{ path, message: "a key named '__proto__' is not accepted" }]),
+          undefined,
+        );
+    }
+    done(null, value);
+  });
+}
+
+/** JSON pointer of the first own '__proto__' key in a parsed body, if any (iterative walk). */
+function protoKeyPath(root: unknown): string | undefined {
+  const stack: Array<[unknown, string]> = [[root, '']];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) if (v[i] !== null && typeof v[i] === 'object') stack.push([v[i], `${path}/${i}`]);
+    } else if (v !== null && typeof v === 'object') {
+      if (Object.hasOwn(v, '__proto__')) return `${path}/__proto__`;
+      for (const [k, x] of Object.entries(v)) if (x !== null && typeof x === 'object') stack.push([x, `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`]);
+    }
+  }
+  return undefined;
 }
 
 function sendProblem(reply: import('fastify').FastifyReply, p: ProblemError) {

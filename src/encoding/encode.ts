@@ -74,7 +74,7 @@ export function mapRawTensors(body: unknown, f: (t: RawTensor) => unknown): unkn
     if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return v;
     if (isRawTensor(v)) return f(v);
     const o = v as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
+    const out: Record<string, unknown> = Object.create(null); // keys like "__proto__" stay plain keys
     for (const k of Object.keys(o)) {
       const x = walk(o[k], depth + 1);
       if (x !== undefined) out[k] = x;

@@ -38,7 +38,12 @@ const DTYPE_ALIASES: Record<string, DType> = {
 };
 
 export function dtypeFromName(name: string): DType | undefined {
-  return DTYPE_ALIASES[name];
+  return lookup(DTYPE_ALIASES, name);
+}
+
+/** table[key] for a key the client chose: own entries only, never Object.prototype's ('constructor', 'toString'...). */
+export function lookup<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 const NONE_SENTINEL = 9007199254740991; // getitem's "no bound" (2^53 - 1)
@@ -179,7 +184,7 @@ export class GraphBuilder {
         if (v.kind === 'num') return v.value;
         if (v.kind === 'bool') return v.value ? 1 : 0;
         if (v.kind === 'str') {
-          const n = NON_FINITE[v.value];
+          const n = lookup(NON_FINITE, v.value);
           if (n !== undefined) return n;
           if (p.type === 'Scalar') return v.value; // e.g. norm's p="fro"; the engine validates it
         }

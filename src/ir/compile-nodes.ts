@@ -60,33 +60,41 @@ export function compileNodes(nodes: NodeSpec[], b: GraphBuilder, env: Map<string
 
 // A node depends on the node ids named where its op takes tensors; a string
 // elsewhere (reduction="none") is a literal, even if a node has that id.
+// Arrays in args nest at most this deep (a tensor literal has at most 32 dims);
+// deeper is refused before anything recurses over it.
+const MAX_ARG_DEPTH = 32;
+
 function depsOf(n: NodeSpec, index: Map<string, number>): number[] {
   const schema = findOp(n.op);
-  const out: number[] = [];
-  const walk = (v: unknown): void => {
-    if (typeof v === 'string') {
-      const d = index.get(v);
-      if (d !== undefined) out.push(d);
-    } else if (Array.isArray(v)) v.forEach(walk);
-  };
   const takesTensor = (i: number | string): boolean => {
     if (!schema) return true;
     const spec = typeof i === 'number' ? schema.args.filter((a) => !a.kwOnly)[i] : schema.args.find((a) => a.name === i);
     // Unknown positions still count, so a typo cannot hide a real dependency.
     return !spec || spec.type === 'Tensor' || spec.type === 'Tensor[]';
   };
+  const out: number[] = [];
+  // Iterative: a hostile node may nest arrays far deeper than the stack.
+  const stack: unknown[] = [];
   (n.args ?? []).forEach((a, i) => {
-    if (takesTensor(i)) walk(a);
+    if (takesTensor(i)) stack.push(a);
   });
-  for (const [k, v] of Object.entries(n.kwargs ?? {})) if (takesTensor(k)) walk(v);
-  return out;
+  for (const [k, v] of Object.entries(n.kwargs ?? {})) if (takesTensor(k)) stack.push(v);
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      const d = index.get(v);
+      if (d !== undefined) out.push(d);
+    } else if (Array.isArray(v)) for (const x of v) stack.push(x);
+  }
+  return out.reverse();
 }
 
-function toVal(v: unknown, env: Map<string, Val>, where: Where): Val {
+function toVal(v: unknown, env: Map<string, Val>, where: Where, depth = 0): Val {
+  if (depth > MAX_ARG_DEPTH) throw fail('invalidValue', where, `an argument nests arrays deeper than ${MAX_ARG_DEPTH} levels`);
   if (v === null || v === undefined) return { kind: 'none' };
   if (typeof v === 'number') return { kind: 'num', value: v, isInt: Number.isInteger(v) };
   if (typeof v === 'boolean') return { kind: 'bool', value: v };
   if (typeof v === 'string') return { kind: 'str', value: v, ref: env.get(v) ?? null, where };
-  if (Array.isArray(v)) return { kind: 'list', items: v.map((x, k) => toVal(x, env, { path: `${where.path}/${k}` })) };
+  if (Array.isArray(v)) return { kind: 'list', items: v.map((x, k) => toVal(x, env, { path: `${where.path}/${k}` }, depth + 1)) };
   throw fail('invalidArgument', where, 'an argument must be a tensor name, a number, a boolean, a string, null or an array');
 }

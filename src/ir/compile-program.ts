@@ -1,7 +1,7 @@
 // Program text → IR: walks the syntax tree and asks the builder for one op
 // per call, operator, method, attribute or index.
 import type { Expr, IndexItem, Pos, Statement } from '../program/ast.js';
-import { GraphBuilder, NONE_SENTINEL, dtypeFromName, fail, type Val, type Where } from './builder.js';
+import { GraphBuilder, NONE_SENTINEL, dtypeFromName, fail, lookup, type Val, type Where } from './builder.js';
 
 const BINARY_OPS: Record<string, string> = {
   '+': 'add',
@@ -83,7 +83,7 @@ export class ProgramCompiler {
         return this.call(e.callee, e.args, e.kwargs, e.pos);
       case 'method': {
         const self = this.expr(e.target);
-        const cast = METHOD_CASTS[e.name];
+        const cast = lookup(METHOD_CASTS, e.name);
         if (cast && e.args.length === 0 && e.kwargs.length === 0)
           return this.b.op('to', [self, { kind: 'dtype', value: cast as 'float32' }], new Map(), at(e.pos), () => at(e.pos));
         return this.call(e.name, e.args, e.kwargs, e.pos, self);
@@ -92,7 +92,7 @@ export class ProgramCompiler {
         if (e.target.kind === 'name' && (e.target.name === 'torch' || e.target.name === 'math')) {
           const dt = dtypeFromName(e.name);
           if (dt && e.target.name === 'torch') return { kind: 'dtype', value: dt };
-          const c = MATH_CONSTANTS[e.name];
+          const c = lookup(MATH_CONSTANTS, e.name);
           if (c !== undefined) return { kind: 'num', value: c, isInt: false };
         }
         const self = this.expr(e.target);
@@ -107,10 +107,22 @@ export class ProgramCompiler {
         return this.b.op('neg', [v], new Map(), at(e.pos), () => at(e.operand.pos));
       }
       case 'binary': {
-        const l = this.expr(e.left);
-        const r = this.expr(e.right);
-        const op = BINARY_OPS[e.op]!;
-        return this.b.op(op, [l, r], new Map(), at(e.pos), (i) => at(i === 0 ? e.left.pos : e.right.pos));
+        // A left-associative chain (a + b + c + ...) nests to the left as deep
+        // as it is long; walk its left spine in a loop, not by recursion, so a
+        // long chain cannot exhaust the stack.
+        const spine: Array<Extract<Expr, { kind: 'binary' }>> = [];
+        let base: Expr = e;
+        while (base.kind === 'binary') {
+          spine.push(base);
+          base = base.left;
+        }
+        let acc = this.expr(base);
+        for (let k = spine.length - 1; k >= 0; k--) {
+          const node = spine[k]!;
+          const r = this.expr(node.right);
+          acc = this.b.op(BINARY_OPS[node.op]!, [acc, r], new Map(), at(node.pos), (i) => at(i === 0 ? node.left.pos : node.right.pos));
+        }
+        return acc;
       }
     }
   }

@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import { decodeTensor } from '../encoding/index.js';
 import { ProblemError } from '../errors.js';
 import { parseProgram } from '../program/parser.js';
-import { ProgramSyntaxError } from '../program/syntax-error.js';
+import { ProgramSyntaxError, ProgramTooLargeError } from '../program/syntax-error.js';
 import { GraphBuilder, fail, type Val } from './builder.js';
 import { compileNodes, type NodeSpec } from './compile-nodes.js';
 import { ProgramCompiler } from './compile-program.js';
@@ -53,7 +53,7 @@ export function compileGraph(body: GraphBody, cfg: Config, binary?: Uint8Array):
       });
     } catch (e) {
       if (e instanceof ProgramSyntaxError)
-        throw fail(e.message.startsWith('program longer') ? 'tooLarge' : 'syntaxError', { path: '/program', line: e.pos.line, column: e.pos.col }, e.message);
+        throw fail(e instanceof ProgramTooLargeError ? 'tooLarge' : 'syntaxError', { path: '/program', line: e.pos.line, column: e.pos.col }, e.message);
       throw e;
     }
     assigned = new ProgramCompiler(b, env).compile(statements);

@@ -18,6 +18,21 @@ const OPERATORS = ['**', '<=', '>=', '==', '!=', '...', '+', '-', '*', '/', '@',
 function isNameStart(c: string): boolean {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_';
 }
+
+// Python 3 identifiers may use any Unicode letter (PEP 3131): x名 = é + 1.
+const UNICODE_START = /^\p{ID_Start}$/u;
+const UNICODE_CONTINUE = /^\p{ID_Continue}$/u;
+
+/** Length in UTF-16 units of the identifier character at i (0 if none). */
+function nameCharAt(src: string, i: number, start: boolean): number {
+  const c = src[i];
+  if (c === undefined) return 0;
+  if (isNameStart(c) || (!start && isDigit(c))) return 1;
+  if (c.charCodeAt(0) < 0x80) return 0;
+  const cp = src.codePointAt(i)!;
+  const ch = String.fromCodePoint(cp);
+  return (start ? UNICODE_START : UNICODE_CONTINUE).test(ch) ? ch.length : 0;
+}
 function isDigit(c: string): boolean {
   return c >= '0' && c <= '9';
 }
@@ -52,9 +67,11 @@ export function tokenize(src: string): Token[] {
       while (i < src.length && src[i] !== '\n') i++;
       continue;
     }
-    if (isNameStart(c)) {
+    const first = nameCharAt(src, i, true);
+    if (first > 0) {
       const start = i;
-      while (i < src.length && (isNameStart(src[i]!) || isDigit(src[i]!))) i++;
+      i += first;
+      for (let n = nameCharAt(src, i, false); n > 0; n = nameCharAt(src, i, false)) i += n;
       tokens.push({ kind: 'name', text: src.slice(start, i), pos: pos(start) });
       continue;
     }
@@ -80,7 +97,7 @@ export function tokenize(src: string): Token[] {
       const text = src.slice(start, i);
       const value = Number(text.replace(/_/g, ''));
       if (Number.isNaN(value)) throw new ProgramSyntaxError(`invalid number '${text}'`, pos(start));
-      if (isNameStart(src[i] ?? '')) throw new ProgramSyntaxError(`invalid decimal literal '${text}${src[i]}'`, pos(start));
+      if (nameCharAt(src, i, true) > 0) throw new ProgramSyntaxError(`invalid decimal literal '${text}${src[i]}'`, pos(start));
       tokens.push({ kind: 'num', text, value, isInt, pos: pos(start) });
       continue;
     }
@@ -105,7 +122,7 @@ export function tokenize(src: string): Token[] {
       continue;
     }
     const op = OPERATORS.find((o) => src.startsWith(o, i));
-    if (!op) throw new ProgramSyntaxError(`invalid character '${c}'`, pos(i));
+    if (!op) throw new ProgramSyntaxError(`invalid character '${String.fromCodePoint(src.codePointAt(i)!)}'`, pos(i));
     if (op === '(' || op === '[') depth++;
     if ((op === ')' || op === ']') && depth > 0) depth--;
     tokens.push({ kind: 'op', text: op, pos: pos(i) });

@@ -5,7 +5,7 @@
 // hostile program cannot exhaust the stack.
 import type { BinaryOp, Expr, IndexItem, Kwarg, Pos, Statement } from './ast.js';
 import { tokenize, type Token } from './lexer.js';
-import { ProgramSyntaxError } from './syntax-error.js';
+import { ProgramSyntaxError, ProgramTooLargeError } from './syntax-error.js';
 
 export interface ParseLimits {
   maxLength: number;
@@ -43,6 +43,15 @@ class Parser {
     if (t.kind !== 'op' || t.text !== text) throw this.error(`expected ${what}`, t);
     return this.next();
   }
+  /** Consumes the bracket closing `open`; at the end of the program, points at `open` as Python does. */
+  private closeBracket(open: Token, text: string, what: string): Token {
+    if (this.peek().kind === 'eof') return this.fail(`'${open.text}' was never closed`, open);
+    if (!this.isOp(text)) throw this.error(`expected ${what} opened at line ${open.pos.line}, column ${open.pos.col}`);
+    return this.next();
+  }
+  private fail(message: string, t: Token): never {
+    throw new ProgramSyntaxError(message, t.pos);
+  }
   private error(message: string, t: Token = this.peek()): ProgramSyntaxError {
     const found = t.kind === 'eof' ? 'end of program' : t.kind === 'newline' ? 'end of line' : `'${t.text}'`;
     return new ProgramSyntaxError(`${message}, found ${found}`, t.pos);
@@ -62,7 +71,7 @@ class Parser {
       if (this.peek().kind === 'eof') return out;
       out.push(this.statement());
       if (out.length > this.limits.maxStatements)
-        throw new ProgramSyntaxError(`more than ${this.limits.maxStatements} statements`, out[out.length - 1]!.pos);
+        throw new ProgramTooLargeError(`more than ${this.limits.maxStatements} statements (MAX_GRAPH_NODES)`, out[out.length - 1]!.pos);
       const t = this.peek();
       if (t.kind !== 'newline' && t.kind !== 'eof' && !this.isOp(';')) throw this.error('expected end of statement');
     }
@@ -154,16 +163,20 @@ class Parser {
 
   private postfix(): Expr {
     let e = this.atom();
-    for (;;) {
+    // Each call, index or attribute wraps the tree one level deeper, so a
+    // chain counts against the nesting limit (x.T.T.T... is as deep as it is long).
+    for (let steps = 0; ; steps++) {
+      if (this.depth + steps > this.limits.maxDepth && (this.isOp('(') || this.isOp('[') || this.isOp('.')))
+        throw new ProgramSyntaxError(`expression nested deeper than ${this.limits.maxDepth} levels`, this.peek().pos);
       if (this.isOp('(')) {
         const open = this.next();
         if (e.kind !== 'name') throw new ProgramSyntaxError('only named functions can be called', open.pos);
-        const { args, kwargs } = this.callArgs();
+        const { args, kwargs } = this.callArgs(open);
         e = { kind: 'call', callee: e.name, args, kwargs, pos: e.pos };
       } else if (this.isOp('[')) {
         const open = this.next();
         const items = this.subscript();
-        this.expectOp(']', "']' to close the index");
+        this.closeBracket(open, ']', "']' to close the index");
         e = { kind: 'index', target: e, items, pos: open.pos };
       } else if (this.isOp('.')) {
         this.next();
@@ -171,8 +184,8 @@ class Parser {
         if (nameTok.kind !== 'name') throw this.error("expected a name after '.'");
         this.next();
         if (this.isOp('(')) {
-          this.next();
-          const { args, kwargs } = this.callArgs();
+          const open = this.next();
+          const { args, kwargs } = this.callArgs(open);
           if (isModule(e)) e = { kind: 'call', callee: nameTok.text, args, kwargs, pos: nameTok.pos };
           else e = { kind: 'method', target: e, name: nameTok.text, args, kwargs, pos: nameTok.pos };
         } else {
@@ -184,7 +197,7 @@ class Parser {
     }
   }
 
-  private callArgs(): { args: Expr[]; kwargs: Kwarg[] } {
+  private callArgs(open: Token): { args: Expr[]; kwargs: Kwarg[] } {
     const args: Expr[] = [];
     const kwargs: Kwarg[] = [];
     while (!this.isOp(')')) {
@@ -202,7 +215,7 @@ class Parser {
       if (!this.isOp(',')) break;
       this.next();
     }
-    this.expectOp(')', "')' to close the call");
+    this.closeBracket(open, ')', "')' to close the call");
     return { args, kwargs };
   }
 
@@ -261,7 +274,7 @@ class Parser {
       case 'op':
         if (t.text === '(') {
           const e = this.expr();
-          this.expectOp(')', "')'");
+          this.closeBracket(t, ')', "')' to close the parenthesis");
           return e;
         }
         if (t.text === '[') {
@@ -273,7 +286,7 @@ class Parser {
               if (!this.isOp(',')) break;
               this.next();
             }
-            this.expectOp(']', "']' to close the list");
+            this.closeBracket(t, ']', "']' to close the list");
             return { kind: 'list', items, pos };
           } finally {
             this.leave();
@@ -288,13 +301,17 @@ class Parser {
 }
 
 function isModule(e: Expr): boolean {
-  if (e.kind === 'name') return MODULES.has(e.name);
-  if (e.kind === 'attr') return MODULES.has(e.name) && isModule(e.target);
-  return false;
+  // A loop, not recursion: the chain torch.nn.functional... may be long in a hostile program.
+  let cur = e;
+  while (cur.kind === 'attr') {
+    if (!MODULES.has(cur.name)) return false;
+    cur = cur.target;
+  }
+  return cur.kind === 'name' && MODULES.has(cur.name);
 }
 
 export function parseProgram(src: string, limits: ParseLimits): Statement[] {
   if (src.length > limits.maxLength)
-    throw new ProgramSyntaxError(`program longer than ${limits.maxLength} characters`, { line: 1, col: 1 });
+    throw new ProgramTooLargeError(`program longer than ${limits.maxLength} characters (MAX_PROGRAM_LENGTH)`, { line: 1, col: 1 });
   return new Parser(tokenize(src), limits).program();
 }

@@ -9,3 +9,6 @@ export class ProgramSyntaxError extends Error {
     super(message);
   }
 }
+
+/** A program over a size limit (length, statements): HTTP 413, not 400. */
+export class ProgramTooLargeError extends ProgramSyntaxError {}

@@ -52,6 +52,9 @@ export function graphRoutes(app: FastifyInstance, cfg: Config, pool: JobPool): v
         const o = graph.backwardOrigin;
         if (o?.implicit && e.code === 'GS_shape' && e.node === undefined && /implicitly created only for scalar/.test(e.message))
           e.message += `; without "backward", the gradient of the last output ('${o.ofName}') is taken: list a scalar (the loss) last in "outputs", or give "backward": {"of": ..., "grad_output": ...}`;
+        // An engine error outside every node comes from the final backward
+        // (e.g. a non-scalar `of` without grad_output): point at /backward.
+        if (e.node === undefined && graph.backward) throw fromEngineError(new EngineError(e.code, e.message, 0), () => ({ path: '/backward/of' }));
         throw fromEngineError(e, (n) => sourcePath(graph, n));
       }
       const r = outcome.result;
@@ -59,11 +62,11 @@ export function graphRoutes(app: FastifyInstance, cfg: Config, pool: JobPool): v
       if (dryRun) return dryRunAnswer(graph, r.slots, r.grads, r.cost);
       // The answer is built once with the engine's raw tensors, then written
       // in the form the client asked for: binary framing, base64 or nested JSON.
-      const outputs: Record<string, unknown> = {};
+      const outputs = record();
       for (const o of graph.outputs) outputs[o.name] = r.slots[o.slot] ?? null;
       const raw: Record<string, unknown> = { outputs };
       if (graph.backward) {
-        const grads: Record<string, unknown> = {};
+        const grads = record();
         graph.wrtNames.forEach((n, i) => {
           if (r.grads[i]) grads[n] = r.grads[i];
         });
@@ -94,11 +97,11 @@ function meta(s: NativeSlot): unknown {
 }
 
 function dryRunAnswer(graph: IRGraph, slots: NativeSlot[], grads: NativeTensor[], cost: { bytes: number; flops: number }) {
-  const outputs: Record<string, unknown> = {};
+  const outputs = record();
   for (const [name, slot] of graph.names) outputs[name] = meta(slots[slot] ?? null);
   const res: Record<string, unknown> = { outputs, cost: { bytes: cost.bytes, flops: cost.flops } };
   if (graph.backward) {
-    const g: Record<string, unknown> = {};
+    const g = record();
     graph.wrtNames.forEach((n, i) => {
       const t = grads[i];
       if (t) g[n] = { shape: t.shape, dtype: t.dtype };
@@ -106,4 +109,11 @@ function dryRunAnswer(graph: IRGraph, slots: NativeSlot[], grads: NativeTensor[]
     res.grads = g;
   }
   return res;
+}
+
+/** A map from client-chosen names to values: no prototype, so a value named
+ * '__proto__' is an ordinary key (on a plain {} it would set the prototype
+ * and vanish from the JSON answer). */
+function record(): Record<string, unknown> {
+  return Object.create(null) as Record<string, unknown>;
 }
