@@ -1,0 +1,138 @@
+// Scenario "core": the engine through the addon directly (no HTTP, no worker).
+//   - MLP: batch 256, 784 -> 512 -> 10, relu, cross_entropy on int64 class
+//     indices, float32; forward + backward of both weights and biases;
+//     median ms over ITERS runs after warm-up, OpenBLAS on and off.
+//   - GEMM: one 512x512x512 float32 matmul node, GFLOP/s (2*M*N*K / median).
+// Weights are stored [in, out] (y = x @ w + b): the engine has no transpose op
+// yet; core_torch.py uses the same layout. When /usr/bin/python3 has torch,
+// it runs core_torch.py (1 thread, then default threads) and prints both.
+// Env: ITERS (default 30), WARMUP (default 5), PASSES (default 2).
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { PYTHON, fmt, median, pythonHas, table } from './lib.js';
+
+const require = createRequire(import.meta.url);
+const addon = require('../build/Release/gradserve.node');
+
+const ITERS = Number(process.env.ITERS ?? 30);
+const WARMUP = Number(process.env.WARMUP ?? 5);
+const [N, IN, HIDDEN, OUT] = [256, 784, 512, 10];
+
+// A small deterministic generator: uniform in [lo, hi).
+let seed = 42;
+const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+const uniform = (n, lo, hi) => Float32Array.from({ length: n }, () => lo + (hi - lo) * rand());
+
+const f32 = (shape, data, requiresGrad = false) => ({ dtype: 'float32', shape, data, requiresGrad });
+// Args are positional and complete, defaults included (see addon.listOps()).
+const t = (slot) => ({ t: slot });
+
+/** The MLP job. Slots: 0 x, 1 w1, 2 b1, 3 w2, 4 b2, 5 target, then nodes. */
+export function mlpJob(useCrossEntropy = addon.listOps().some((o) => o.schema.startsWith('cross_entropy('))) {
+  seed = 42;
+  const b1 = 1 / Math.sqrt(IN);
+  const b2 = 1 / Math.sqrt(HIDDEN);
+  const target = BigInt64Array.from({ length: N }, () => BigInt(Math.floor(rand() * OUT)));
+  const inputs = [
+    f32([N, IN], uniform(N * IN, 0, 1)),
+    f32([IN, HIDDEN], uniform(IN * HIDDEN, -b1, b1), true),
+    f32([HIDDEN], uniform(HIDDEN, -b1, b1), true),
+    f32([HIDDEN, OUT], uniform(HIDDEN * OUT, -b2, b2), true),
+    f32([OUT], uniform(OUT, -b2, b2), true),
+    { dtype: 'int64', shape: [N], data: target, requiresGrad: false },
+  ];
+  const nodes = [
+    { op: 'matmul', args: [t(0), t(1)] }, // 6
+    { op: 'add', args: [t(6), t(2), 1] }, // 7
+    { op: 'relu', args: [t(7)] }, // 8
+    { op: 'matmul', args: [t(8), t(3)] }, // 9
+    { op: 'add', args: [t(9), t(4), 1] }, // 10 logits
+  ];
+  if (useCrossEntropy) {
+    nodes.push({ op: 'cross_entropy', args: [t(10), t(5), null, -100, 'mean', 0] }); // 11
+  } else {
+    // -(log_softmax(o, 1) * onehot).sum() / N, the same loss.
+    const onehot = new Float32Array(N * OUT);
+    target.forEach((c, i) => (onehot[i * OUT + Number(c)] = 1));
+    inputs.push(f32([N, OUT], onehot), { ...f32([], Float32Array.of(N)), wrapped: true }); // slots 6, 7 shift nodes by 2
+    const s = (k) => k + 2; // node slots after the two extra inputs
+    nodes.forEach((n) => (n.args = n.args.map((a) => (typeof a === 'object' && a.t >= 6 ? t(s(a.t)) : a))));
+    nodes.push(
+      { op: 'log_softmax', args: [t(s(10)), 1, null] }, // 13
+      { op: 'mul', args: [t(13), t(6)] }, // 14
+      { op: 'sum', args: [t(14), null, false] }, // 15
+      { op: 'neg', args: [t(15)] }, // 16
+      { op: 'div', args: [t(16), t(7), null] }, // 17
+    );
+  }
+  const loss = inputs.length + nodes.length - 1;
+  return { meta: false, inputs, nodes, outputs: [loss], backward: { of: loss, wrt: [1, 2, 3, 4] }, useCrossEntropy };
+}
+
+function gemmJob(n = 512) {
+  return { meta: false, inputs: [f32([n, n], uniform(n * n, -1, 1)), f32([n, n], uniform(n * n, -1, 1))], nodes: [{ op: 'matmul', args: [t(0), t(1)] }], outputs: [2] };
+}
+
+function timeMs(job, iters = ITERS, warmup = WARMUP) {
+  for (let i = 0; i < warmup; i++) addon.run(job);
+  const ms = [];
+  for (let i = 0; i < iters; i++) {
+    const t0 = performance.now();
+    addon.run(job);
+    ms.push(performance.now() - t0);
+  }
+  return median(ms);
+}
+
+/** Our figures: {label: {mlpMs, gemmGflops}} for OpenBLAS on (if built in) and off. */
+export function measureOurs() {
+  const mlp = mlpJob();
+  const gemm = gemmJob();
+  const out = {};
+  const modes = addon.blasInfo().available ? [['gradserve, OpenBLAS (1 thread)', true], ['gradserve, built-in GEMM', false]] : [['gradserve, built-in GEMM (no OpenBLAS in this build)', false]];
+  for (const [label, on] of modes) {
+    addon.setBlas(on);
+    out[label] = { mlpMs: timeMs(mlp), gemmGflops: (2 * 512 ** 3) / (timeMs(gemm) * 1e6) };
+  }
+  addon.setBlas(true);
+  return { results: out, loss: mlp.useCrossEntropy ? 'cross_entropy' : 'log_softmax * onehot (cross_entropy not registered)' };
+}
+
+/** PyTorch's figures from core_torch.py, or a reason why there are none. */
+export function measureTorch() {
+  if (!pythonHas('torch')) return { skipped: '/usr/bin/python3 has no torch (run bench/peers/install.sh)' };
+  const script = fileURLToPath(new URL('core_torch.py', import.meta.url));
+  const r = spawnSync(PYTHON, [script, '--json'], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, ITERS: String(ITERS), WARMUP: String(WARMUP) } });
+  if (r.status !== 0) return { skipped: `core_torch.py failed (${r.error?.message ?? 'exit ' + r.status}): ${r.stderr.trim().split('\n').pop()}` };
+  return { results: JSON.parse(r.stdout) };
+}
+
+// Ours and PyTorch alternate PASSES times; each label keeps its best pass (the
+// shared machine only ever adds time), so both sides get the same chances.
+function best(a = {}, b = {}) {
+  const out = { ...a };
+  for (const [k, r] of Object.entries(b))
+    out[k] = out[k] ? { mlpMs: Math.min(out[k].mlpMs, r.mlpMs), gemmGflops: Math.max(out[k].gemmGflops, r.gemmGflops) } : r;
+  return out;
+}
+
+export async function run({ passes = Number(process.env.PASSES ?? 2) } = {}) {
+  let ours;
+  let torch;
+  let all = {};
+  for (let i = 0; i < passes; i++) {
+    ours = measureOurs();
+    torch = measureTorch();
+    all = best(all, { ...ours.results, ...(torch.results ?? {}) });
+  }
+  const torch1 = Object.entries(all).find(([k]) => k.includes('torch') && k.includes('1 thread'))?.[1];
+  const rows = [['engine', 'MLP fwd+bwd ms', 'GEMM 512^3 GFLOP/s', 'MLP ms / torch 1 thread']];
+  for (const [label, r] of Object.entries(all)) rows.push([label, fmt(r.mlpMs, 2), fmt(r.gemmGflops, 1), torch1 ? fmt(r.mlpMs / torch1.mlpMs, 2) : '-']);
+  console.log(`\ncore: MLP ${N}x${IN}->${HIDDEN}->${OUT} relu, ${ours.loss}, float32, median of ${ITERS} after ${WARMUP} warm-up, best of ${passes} alternating passes`);
+  console.log(table(rows));
+  if (torch.skipped) console.log('  PyTorch skipped: ' + torch.skipped);
+  return { rows, results: all };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await run();

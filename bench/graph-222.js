@@ -1,0 +1,126 @@
+// Scenario "graph-222": POST /v1/graph with the 2-2-2 sigmoid network (values
+// and 4 gradients) under autocannon, against two peers in the same run:
+//   - echo: a bare fastify route echoing the same JSON body (the ceiling),
+//   - torch: FastAPI + PyTorch (bench/peers/torch_server.py), when installed.
+// Each target runs alone (started, warmed up, loaded, stopped) on 127.0.0.1.
+// Env: DURATION (s per target, default 10), ROUNDS (default 3), CONNECTIONS
+// (default 50), WORKERS (default 2).
+import { fileURLToPath } from 'node:url';
+import { HOST, PYTHON, fmt, freePort, load, median, pythonHas, startService, table } from './lib.js';
+
+// The engine has no `t`/`transpose` op yet (shape ops are landing on main);
+// until then the weights are sent pre-transposed (w1t = w1.T). Switch USE_T
+// to true once `GET /v1/ops` lists `t`: the bench refuses to run a program
+// the service rejects, so a wrong setting is loud, not silent.
+const USE_T = false;
+const PROGRAM_T = 'h = sigmoid(x @ w1.T + b1)\no = sigmoid(h @ w2.T + b2)\nloss = mse_loss(o, t)';
+const PROGRAM_PRE = 'h = sigmoid(x @ w1t + b1)\no = sigmoid(h @ w2t + b2)\nloss = mse_loss(o, t)';
+export const PROGRAM = USE_T ? PROGRAM_T : PROGRAM_PRE;
+
+const param = (data) => ({ data, requires_grad: true });
+const W1 = [[0.15, 0.2], [0.25, 0.3]];
+const W2 = [[0.4, 0.45], [0.5, 0.55]];
+const transpose = (m) => m[0].map((_, j) => m.map((row) => row[j]));
+const [w1, w2] = USE_T ? ['w1', 'w2'] : ['w1t', 'w2t'];
+
+export const BODY = JSON.stringify({
+  inputs: {
+    x: [[0.05, 0.1]],
+    [w1]: param(USE_T ? W1 : transpose(W1)),
+    b1: param([0.35, 0.35]),
+    [w2]: param(USE_T ? W2 : transpose(W2)),
+    b2: param([0.6, 0.6]),
+    t: [[0.01, 0.99]],
+  },
+  program: PROGRAM,
+  outputs: ['loss', 'o', 'h'],
+  backward: { of: 'loss', wrt: [w1, 'b1', w2, 'b2'] },
+});
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+const TARGETS = {
+  gradserve: (port, workers) =>
+    startService('gradserve', process.execPath, ['dist/server.js'], {
+      env: { PORT: String(port), HOST, WORKERS: String(workers), LOG_LEVEL: 'warn' },
+      port,
+    }).then((s) => ({ ...s, path: '/v1/graph' })),
+  echo: (port) =>
+    startService('echo', process.execPath, ['bench/peers/echo.js'], { env: { PORT: String(port), HOST }, port }).then((s) => ({ ...s, path: '/echo' })),
+  // uvicorn's --workers = WORKERS processes, one torch thread each.
+  torch: (port, workers) =>
+    startService(
+      'fastapi+torch',
+      PYTHON,
+      ['-m', 'uvicorn', 'torch_server:app', '--app-dir', 'bench/peers', '--host', HOST, '--port', String(port), '--workers', String(workers), '--log-level', 'warning'],
+      { port },
+    ).then((s) => ({ ...s, path: '/v1/graph' })),
+};
+
+async function post(url) {
+  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
+  return { status: r.status, body: await r.json() };
+}
+
+/** Runs the scenario; returns {rows, notes} and prints a table. */
+export async function run({ duration = Number(process.env.DURATION ?? 10), connections = Number(process.env.CONNECTIONS ?? 50), workers = Number(process.env.WORKERS ?? 2), rounds = Number(process.env.ROUNDS ?? 3) } = {}) {
+  process.chdir(root);
+  const names = ['gradserve', 'echo'];
+  const notes = [`program (${USE_T ? '.T form' : 'pre-transposed weights'}): ${JSON.stringify(PROGRAM)}`];
+  if (pythonHas('fastapi', 'uvicorn', 'torch')) names.push('torch');
+  else notes.push('fastapi+torch peer skipped: /usr/bin/python3 cannot import fastapi, uvicorn and torch (run bench/peers/install.sh)');
+
+  // All targets listen at once (idle ones cost nothing) and are loaded in turn,
+  // ROUNDS times each for duration/ROUNDS seconds, so a change in the shared
+  // machine's background load hits every target alike.
+  const services = {};
+  const answers = {};
+  const segments = Object.fromEntries(names.map((n) => [n, []]));
+  try {
+    for (const name of names) services[name] = await TARGETS[name](await freePort(), workers);
+    for (const name of names) {
+      const url = services[name].url + services[name].path;
+      const first = await post(url);
+      if (first.status !== 200) throw new Error(`${name} answered ${first.status} to the bench request: ${JSON.stringify(first.body)}`);
+      answers[name] = first.body;
+      await load(url, BODY, { connections, duration: 1 }); // warm-up (JIT, pools)
+    }
+    for (let round = 0; round < rounds; round++)
+      for (const name of names) segments[name].push(await load(services[name].url + services[name].path, BODY, { connections, duration: duration / rounds }));
+  } finally {
+    await Promise.all(Object.values(services).map((s) => s.stop()));
+  }
+  const results = Object.fromEntries(names.map((n) => [n, combine(segments[n], duration)]));
+  if (answers.torch) notes.push(`max |gradserve - torch| over every value and gradient: ${maxDiff(answers.gradserve, answers.torch).toExponential(2)}`);
+
+  const g = results.gradserve;
+  const rows = [['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'gradserve / target']];
+  for (const [name, r] of Object.entries(results))
+    rows.push([name === 'torch' ? 'fastapi+torch' : name === 'echo' ? 'fastify echo (ceiling)' : 'gradserve /v1/graph', fmt(r.rps, 0), fmt(r.p50, 1), fmt(r.p99, 1), r.errors, r.non2xx, fmt(g.rps / r.rps, 2)]);
+  console.log(`\ngraph-222: ${connections} connections, ${duration} s per target in ${rounds} interleaved rounds, WORKERS=${workers}`);
+  console.log(table(rows));
+  notes.forEach((n) => console.log('  ' + n));
+  return { rows, notes, results };
+}
+
+// req/s over the whole time; p50/p99: the median of the rounds' values.
+function combine(segs, duration) {
+  const mid = (k) => median(segs.map((s) => s[k]));
+  const sum = (k) => segs.reduce((acc, s) => acc + s[k], 0);
+  return { rps: sum('total') / duration, p50: mid('p50'), p99: mid('p99'), errors: sum('errors'), non2xx: sum('non2xx') };
+}
+
+function maxDiff(a, b) {
+  const flat = (x) => (Array.isArray(x) ? x.flatMap(flat) : typeof x === 'number' ? [x] : []);
+  let m = 0;
+  for (const section of ['outputs', 'grads'])
+    for (const [k, v] of Object.entries(a[section] ?? {})) {
+      const xs = flat(v.data);
+      const ys = flat(b[section]?.[k]?.data);
+      if (xs.length !== ys.length) return Infinity;
+      xs.forEach((x, i) => (m = Math.max(m, Math.abs(x - ys[i]))));
+    }
+  return m;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await run();

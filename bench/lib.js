@@ -1,0 +1,132 @@
+// Shared helpers for the benches: spawn services on loopback and stop them on
+// any exit, wait for readiness, run a time-bounded autocannon load, print tables.
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { cpus } from 'node:os';
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+
+export const HOST = '127.0.0.1';
+export const PYTHON = '/usr/bin/python3';
+
+const children = new Set();
+
+// Each child leads its own process group, so stopping it also stops what it
+// forked (uvicorn's worker processes).
+function killGroup(child, signal = 'SIGTERM') {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+process.on('exit', () => children.forEach((c) => killGroup(c, 'SIGKILL')));
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    children.forEach((c) => killGroup(c));
+    process.exit(130);
+  });
+}
+process.on('uncaughtException', (e) => {
+  console.error(e);
+  process.exit(1); // the 'exit' handler kills the children
+});
+process.on('unhandledRejection', (e) => {
+  console.error(e);
+  process.exit(1);
+});
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, HOST, () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Spawns a service, waits until GET readyPath answers 200 (at most timeoutMs). */
+export async function startService(name, cmd, args, { env = {}, port, readyPath = '/readyz', timeoutMs = 60_000 } = {}) {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  for (const stream of [child.stdout, child.stderr])
+    stream.on('data', (buf) => process.stderr.write(buf.toString().replace(/^(?=.)/gm, `[${name}] `)));
+  const url = `http://${HOST}:${port}`;
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} before it was ready`);
+    try {
+      const r = await fetch(url + readyPath, { signal: AbortSignal.timeout(1000) });
+      if (r.ok) return { name, url, stop: () => stopService(child) };
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stopService(child);
+  throw new Error(`${name} was not ready at ${url + readyPath} within ${timeoutMs} ms`);
+}
+
+async function stopService(child) {
+  const gone = new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', r)));
+  killGroup(child);
+  const t = setTimeout(() => killGroup(child, 'SIGKILL'), 5000);
+  await gone;
+  clearTimeout(t);
+  children.delete(child);
+}
+
+/** One autocannon run (bounded by `duration` seconds). */
+export async function load(url, body, { connections = 50, duration = 10 } = {}) {
+  const r = await autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections,
+    duration,
+  });
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+    total: r.requests.total,
+  };
+}
+
+/** Machine description for the report header. */
+export function machine() {
+  let model = cpus()[0]?.model ?? 'unknown';
+  try {
+    model = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? model;
+  } catch {
+    /* not Linux */
+  }
+  return { cpu: model.trim(), cores: cpus().length, node: process.version };
+}
+
+/** True when /usr/bin/python3 can import every module given. */
+export function pythonHas(...modules) {
+  const r = spawnSync(PYTHON, ['-c', `import ${modules.join(', ')}`], { stdio: 'ignore', timeout: 60_000 });
+  return r.status === 0;
+}
+
+/** A plain text table: rows are arrays of cells, the first row is the header. */
+export function table(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)));
+  const line = (r) => r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+export const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
