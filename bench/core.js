@@ -12,6 +12,10 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { PYTHON, fmt, median, pythonHas, table } from './lib.js';
 
+import { configureBlasEnv } from '../dist/blas-env.js';
+
+// The same OpenBLAS kernels for us and for the PyTorch child (same library).
+configureBlasEnv(process.env);
 const require = createRequire(import.meta.url);
 const addon = require('../build/Release/gradserve.node');
 

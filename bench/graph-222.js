@@ -8,33 +8,23 @@
 import { fileURLToPath } from 'node:url';
 import { HOST, PYTHON, fmt, freePort, load, median, pythonHas, startService, table } from './lib.js';
 
-// The engine has no `t`/`transpose` op yet (shape ops are landing on main);
-// until then the weights are sent pre-transposed (w1t = w1.T). Switch USE_T
-// to true once `GET /v1/ops` lists `t`: the bench refuses to run a program
-// the service rejects, so a wrong setting is loud, not silent.
-const USE_T = false;
-const PROGRAM_T = 'h = sigmoid(x @ w1.T + b1)\no = sigmoid(h @ w2.T + b2)\nloss = mse_loss(o, t)';
-const PROGRAM_PRE = 'h = sigmoid(x @ w1t + b1)\no = sigmoid(h @ w2t + b2)\nloss = mse_loss(o, t)';
-export const PROGRAM = USE_T ? PROGRAM_T : PROGRAM_PRE;
+// The README's 2-2-2 network: values and the four gradients.
+export const PROGRAM = 'h = sigmoid(x @ w1.T + b1)\no = sigmoid(h @ w2.T + b2)\nloss = mse_loss(o, t)';
 
 const param = (data) => ({ data, requires_grad: true });
-const W1 = [[0.15, 0.2], [0.25, 0.3]];
-const W2 = [[0.4, 0.45], [0.5, 0.55]];
-const transpose = (m) => m[0].map((_, j) => m.map((row) => row[j]));
-const [w1, w2] = USE_T ? ['w1', 'w2'] : ['w1t', 'w2t'];
 
 export const BODY = JSON.stringify({
   inputs: {
     x: [[0.05, 0.1]],
-    [w1]: param(USE_T ? W1 : transpose(W1)),
+    w1: param([[0.15, 0.2], [0.25, 0.3]]),
     b1: param([0.35, 0.35]),
-    [w2]: param(USE_T ? W2 : transpose(W2)),
+    w2: param([[0.4, 0.45], [0.5, 0.55]]),
     b2: param([0.6, 0.6]),
     t: [[0.01, 0.99]],
   },
   program: PROGRAM,
   outputs: ['loss', 'o', 'h'],
-  backward: { of: 'loss', wrt: [w1, 'b1', w2, 'b2'] },
+  backward: { of: 'loss', wrt: ['w1', 'b1', 'w2', 'b2'] },
 });
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -66,7 +56,7 @@ async function post(url) {
 export async function run({ duration = Number(process.env.DURATION ?? 10), connections = Number(process.env.CONNECTIONS ?? 50), workers = Number(process.env.WORKERS ?? 2), rounds = Number(process.env.ROUNDS ?? 3) } = {}) {
   process.chdir(root);
   const names = ['gradserve', 'echo'];
-  const notes = [`program (${USE_T ? '.T form' : 'pre-transposed weights'}): ${JSON.stringify(PROGRAM)}`];
+  const notes = [`program: ${JSON.stringify(PROGRAM)}`];
   if (pythonHas('fastapi', 'uvicorn', 'torch')) names.push('torch');
   else notes.push('fastapi+torch peer skipped: /usr/bin/python3 cannot import fastapi, uvicorn and torch (run bench/peers/install.sh)');
 

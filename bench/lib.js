@@ -5,6 +5,10 @@ import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { configureBlasEnv } from '../dist/blas-env.js';
+
+// Services spawned by the benches (ours and the PyTorch peer) use the same OpenBLAS kernels.
+configureBlasEnv(process.env);
 
 export const HOST = '127.0.0.1';
 export const PYTHON = '/usr/bin/python3';

@@ -9,6 +9,7 @@
 #ifdef GS_HAVE_CBLAS
 #include <cblas.h>
 extern "C" void openblas_set_num_threads(int);
+extern "C" char* openblas_get_corename(void);
 #endif
 
 namespace gs {
@@ -83,6 +84,13 @@ bool blas_available() {
 #endif
 }
 bool blas_enabled() { return g_blas; }
+const char* blas_core() {
+#ifdef GS_HAVE_CBLAS
+  return openblas_get_corename();
+#else
+  return "none";
+#endif
+}
 void set_blas_enabled(bool on) { g_blas = on && blas_available(); }
 
 template <class T>

@@ -24,15 +24,8 @@ def net_t(v):
     return {"h": h, "o": o, "loss": F.mse_loss(o, v["t"])}
 
 
-def net_pre(v):
-    h = torch.sigmoid(v["x"] @ v["w1t"] + v["b1"])
-    o = torch.sigmoid(h @ v["w2t"] + v["b2"])
-    return {"h": h, "o": o, "loss": F.mse_loss(o, v["t"])}
-
-
 PROGRAMS = {
     "h = sigmoid(x @ w1.T + b1)\no = sigmoid(h @ w2.T + b2)\nloss = mse_loss(o, t)": net_t,
-    "h = sigmoid(x @ w1t + b1)\no = sigmoid(h @ w2t + b2)\nloss = mse_loss(o, t)": net_pre,
 }
 
 app = FastAPI()

@@ -271,6 +271,7 @@ Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("available", blas_available());
   o.Set("enabled", blas_enabled());
+  o.Set("core", blas_core());
   return o;
 }
 

@@ -30,7 +30,6 @@ export class JobPool {
       idleTimeout: 60_000,
       // Deep graphs recurse in autograd teardown; give workers room.
       resourceLimits: { stackSizeMb: 64 },
-      env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
     });
   }
 

@@ -1,5 +1,6 @@
 // Liveness and readiness.
 import type { FastifyInstance } from 'fastify';
+import { loadAddon } from '../native.js';
 import type { JobPool } from '../pool/pool.js';
 
 export function healthRoutes(app: FastifyInstance, pool: JobPool): void {
@@ -7,6 +8,7 @@ export function healthRoutes(app: FastifyInstance, pool: JobPool): void {
   app.get('/readyz', { schema: { tags: ['operations'], summary: 'Workers are up and the queue is not saturated' } }, async (_req, reply) => {
     const ready = pool.threads > 0 && !pool.saturated;
     reply.code(ready ? 200 : 503);
-    return { status: ready ? 'ready' : 'unavailable', workers: pool.threads, queued: pool.queueSize };
+    const blas = loadAddon().blasInfo();
+    return { status: ready ? 'ready' : 'unavailable', workers: pool.threads, queued: pool.queueSize, blas: blas.enabled ? blas.core : 'built-in' };
   });
 }
