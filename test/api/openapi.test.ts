@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from '../helpers.js';
@@ -23,6 +24,15 @@ describe('OpenAPI and docs', () => {
     expect(body.examples.length).toBeGreaterThan(0);
     expect(JSON.stringify(body.examples)).toContain('mse_loss');
     expect(doc.paths['/v1/ops'].get).toBeTruthy();
+  });
+
+  it('is a valid OpenAPI 3.1 document (schema validation)', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const validator = new Validator();
+    const result = await validator.validate(doc);
+    expect(result.errors ?? [], JSON.stringify(result.errors)).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
   });
 
   it('matches the committed openapi/openapi.json (run `npm run openapi` after changing a schema)', async () => {
