@@ -40,9 +40,10 @@ Tensor safe_logsumexp(const std::vector<Tensor>& xs) {
   Tensor m_safe = where(eq(abs(m), inf), num(0.0, m), m);  // no inf - inf
   Tensor s = exp(sub(xs[0], m_safe));
   for (size_t i = 1; i < xs.size(); ++i) s = add(s, exp(sub(xs[i], m_safe)));
-  Tensor pos = gt(s, num(0.0, s));
-  Tensor lse = add(log(where(pos, s, num(1.0, s))), m_safe);
-  return where(pos, lse, num(-INFINITY, lse));
+  // s == 0 only when every term is -inf; NaN terms stay NaN.
+  Tensor none = eq(s, num(0.0, s));
+  Tensor lse = add(log(where(none, num(1.0, s), s)), m_safe);
+  return where(none, num(-INFINITY, lse), lse);
 }
 
 // The T slices of x along dim 0, each [N, L], split as a binary tree so the
@@ -108,10 +109,11 @@ Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets_in, const Tensor&
       S = std::max(S, tl[b]);
     }
     if (concatenated) {
+      // The sum saturates past the targets' size: no signed overflow for huge lengths.
       int64_t pos = 0;
       for (int64_t b = 0; b < N; ++b) {
         offset[b] = pos;
-        pos += tl[b];
+        pos = tl[b] > INT64_MAX - pos ? INT64_MAX : pos + tl[b];
       }
       if (targets.size(0) != pos)
         throw ShapeError("Expected tensor to have size " + std::to_string(pos) + " at dimension 0, but got size " +

@@ -241,6 +241,21 @@ describe('ctc_loss edge cases', () => {
     expect(e.message).toBe('blank must be in label range');
     e = err(call(idx([1, 2, 1, 1], [2, 2]), idx([4, -1]), idx([2, 2])));
     expect(e.code).toBe('GS_value');
+    // Lengths near INT64_MAX: a clean error, no overflow.
+    const huge: In = { dtype: 'int64', shape: [2], data: new BigInt64Array([9223372036854775807n, 2n]) };
+    e = err(call(idx([1, 2, 1, 1]), idx([4, 4]), huge));
+    expect(e.code).toBe('GS_shape');
+    e = err(call(idx([1, 2, 1, 1], [2, 2]), idx([4, 4]), huge));
+    expect(e.code).toBe('GS_shape');
+  });
+
+  it('NaN log-probabilities propagate (not taken for impossible paths)', () => {
+    const x = lp.slice();
+    x[0] = Number.NaN;
+    const r = run('ctc_loss', ['x', { extra: 0 }, { extra: 1 }, { extra: 2 }, 0, 'none', true], t(x, [T, N, C], 'float64', true),
+      [idx([1, 2, 1, 1], [2, 2]), idx([4, 4]), idx([2, 2])]);
+    expect(r.out[0]).toBeNaN();
+    expect(Number.isFinite(r.out[1]!)).toBe(true);
   });
 });
 
