@@ -180,7 +180,8 @@ Tensor multi_margin_loss(const Tensor& input, const Tensor& target_in, int64_t p
   const int64_t nframe = nd <= 1 ? 1 : input.size(0);
   const int64_t dim = nd == 0 ? 1 : input.size(nd - 1);
   if (!(target.dim() <= 1 && target.numel() == nframe))
-    throw ShapeError("inconsistent target size, expected " + std::to_string(nframe) + " but got " + shape_str(target.shape()));
+    throw ShapeError("inconsistent target size, got: " + shape_str(target.shape()));
+  // PyTorch 1.13 reads weight[target] unchecked (undefined behaviour past its end); a weight per class is required here.
   if (weight.defined() && weight.numel() != dim)
     throw ShapeError("inconsistent weight size, expected " + std::to_string(dim) + " but got " + shape_str(weight.shape()));
   if (!target.is_meta()) {

@@ -703,6 +703,20 @@ case("loss", "ctc_impossible_inf", {"x": T(CTC_X), "tg": I([[1, 1, 1, 2], [3, 1,
 case("loss", "ce_float_class_indices", {"x": T(LOGITS, True), "t": T([3.0, 1.0, 0.0])}, "loss = cross_entropy(x, t)\nl2 = nll_loss(x, t)",
      outputs=["loss", "l2"], backward={"of": "loss"}, note="API.md: integer-valued float class indices are cast to int64")
 
+# cross_entropy / nll_loss: weight x ignore_index x label_smoothing x reduction
+for wname, wts in (("now", None), ("w", WTS)):
+    for ii in (-100, 1):
+        inputs = {"x": T(LOGITS, True), "t": I([3, 1, 0])}
+        wa = ""
+        if wts is not None:
+            inputs["wts"] = T(wts)
+            wa = "weight=wts, "
+        for ls in (0.0, 0.2):
+            red_case(f"ce_{wname}_ii{ii}_ls{ls}", inputs, f"cross_entropy(x, t, {wa}ignore_index={ii}, {{red}}, label_smoothing={ls})")
+        red_case(f"nll_{wname}_ii{ii}", inputs, f"nll_loss(log_softmax(x, dim=1), t, {wa}ignore_index={ii}, {{red}})")
+    red_case(f"ce_prob_{wname}", {"x": T(LOGITS, True), "p": T(KLP, True), **({"wts": T(wts)} if wts else {})},
+             f"cross_entropy(x, p, {'weight=wts, ' if wts else ''}{{red}}, label_smoothing=0.1)")
+
 # ============================================================================ creation
 case("creation", "zeros_ones", {}, "a = zeros([2, 3])\nb = ones(2, 3)\nc = zeros(3, dtype=\"$DT\")\nd = ones([2], dtype=\"$DT\")",
      outputs=["a", "b", "c", "d"])
