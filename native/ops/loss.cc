@@ -171,22 +171,21 @@ struct Picked {
   Tensor loss, w, valid;
 };
 
-// The class pick is a one-hot mask (class index == target), selected with
-// where and summed over the class dim: differentiable to any order, no gather.
+// The class pick is a gather along the class dim (its gradient is a
+// scatter_add, whose gradient is a gather: differentiable to any order).
+// Ignored targets read class 0 and are masked out after the pick.
 Picked pick_targets(const Tensor& logp, const Tensor& target, const Tensor& weight, int64_t ignore_index) {
   const int64_t cdim = class_dim(logp);
-  const Shape cs = class_shape(logp, cdim);
-  const int64_t n_classes = cs[static_cast<size_t>(cdim)];
-  Tensor classes = reshape(arange(0, static_cast<double>(n_classes), 1, DType::Int64), cs);
   Picked p;
   p.valid = ne(target, Tensor::scalar(static_cast<double>(ignore_index), DType::Int64));
-  Tensor mask = logical_and(eq(classes, unsqueeze(target, cdim)), unsqueeze(p.valid, cdim));
+  Tensor idx = where(p.valid, target, Tensor::scalar(0.0, DType::Int64));
   Tensor zero = Tensor::scalar(0.0, logp.dtype());
-  Tensor picked = sum(where(mask, logp, zero), {cdim});
+  Tensor picked = squeeze(gather(logp, cdim, unsqueeze(idx, cdim)), {cdim});
+  picked = where(p.valid, picked, zero);
   Tensor nll = rsub(picked, 0.0);  // 0 - picked: +0, not -0, where ignored
   if (weight.defined()) {
-    Tensor wb = reshape(to_dtype(weight.detach(), logp.dtype()), cs);
-    p.w = sum(where(mask, wb, zero), {cdim});
+    Tensor w = to_dtype(weight.detach(), logp.dtype());
+    p.w = where(p.valid, reshape(gather(w, 0, reshape(idx, {idx.numel()})), idx.shape()), zero);
     p.loss = mul(nll, p.w);
   } else {
     p.w = to_dtype(p.valid, logp.dtype());
