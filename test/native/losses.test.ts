@@ -249,6 +249,27 @@ describe('ctc_loss edge cases', () => {
     expect(e.code).toBe('GS_shape');
   });
 
+  it('long inputs: T = 400 runs quickly and memory grows ~T log T, not T^2 (backward included)', () => {
+    const bytes = (T: number) => {
+      const x = t(logProbs(T, 2, 6, 31), [T, 2, 6], 'float32', true);
+      const started = performance.now();
+      const r = addon.run({
+        meta: false,
+        inputs: [x, idx([1, 2, 3, 4, 5, 1, 2, 3], [2, 4]), idx([T, T - 7]), idx([4, 3])],
+        nodes: [{ op: 'ctc_loss', args: [{ t: 0 }, { t: 1 }, { t: 2 }, { t: 3 }, 0, 'mean', false] }],
+        outputs: [4],
+        backward: { of: 4, wrt: [0] },
+      });
+      expect(Number.isFinite(read(r.slots[4])[0]!)).toBe(true);
+      read(r.grads[0]).forEach((g) => expect(Number.isFinite(g)).toBe(true));
+      return { bytes: r.cost.bytes as number, ms: performance.now() - started };
+    };
+    const small = bytes(200);
+    const big = bytes(400);
+    expect(big.bytes / small.bytes).toBeLessThan(2.6);
+    expect(big.ms).toBeLessThan(5000);
+  });
+
   it('NaN log-probabilities propagate (not taken for impossible paths)', () => {
     const x = lp.slice();
     x[0] = Number.NaN;
