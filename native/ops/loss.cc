@@ -2,6 +2,7 @@
 // any order.
 #include "loss.h"
 
+#include <cmath>
 #include <sstream>
 
 #include "../autograd.h"
@@ -26,6 +27,59 @@ Tensor apply_reduction(const Tensor& loss, Reduction r) {
   }
   return loss;
 }
+
+namespace loss_detail {
+
+Tensor integer_values(const Tensor& t, const std::string& what) {
+  if (t.dtype() == DType::Int64) return t;
+  if (t.dtype() == DType::Bool)
+    throw DTypeError(what + " must hold integers (int64, or integer-valued floats), got a bool tensor");
+  if (!t.is_meta()) {
+    GS_DISPATCH_FLOAT(t.dtype(), T, {
+      const T* p = t.data<T>();
+      for (int64_t i = 0; i < t.numel(); ++i) {
+        const double v = static_cast<double>(p[i]);
+        if (!(std::isfinite(v) && std::floor(v) == v && std::fabs(v) < 9.0e15))
+          throw ValueError(what + " must hold integer values (it is cast to int64), but element " + std::to_string(i) +
+                           " is " + fmt_number(v));
+      }
+    });
+  }
+  return cast_raw(t.detach(), DType::Int64);
+}
+
+std::string torch_size(const Shape& s) {
+  std::string r = "torch.Size([";
+  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
+  return r + "])";
+}
+
+std::string fmt_number(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+Tensor num(double v, const Tensor& like) { return Tensor::scalar(v, is_floating(like.dtype()) ? like.dtype() : DType::Float32); }
+
+Tensor relu_strict(const Tensor& x) { return where(gt(x, num(0.0, x)), x, num(0.0, x)); }
+
+Tensor clamp_min_value_only(const Tensor& x, double lo) {
+  Tensor xd = x.detach();
+  Tensor shift;
+  {
+    GradModeGuard no_grad(false);
+    shift = sub(clamp(xd, num(lo, xd), Tensor()), xd);
+  }
+  return add(x, shift);
+}
+
+void require_floating(const Tensor& x, const char* what) {
+  if (!is_floating(x.dtype()))
+    throw DTypeError(std::string(what) + ": expected a floating point tensor, got " + dtype_name(x.dtype()));
+}
+
+}  // namespace loss_detail
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction r) {
   return apply_reduction(square(sub(input, target)), r);
@@ -117,22 +171,21 @@ struct Picked {
   Tensor loss, w, valid;
 };
 
-// The class pick is a one-hot mask (class index == target), selected with
-// where and summed over the class dim: differentiable to any order, no gather.
+// The class pick is a gather along the class dim (its gradient is a
+// scatter_add, whose gradient is a gather: differentiable to any order).
+// Ignored targets read class 0 and are masked out after the pick.
 Picked pick_targets(const Tensor& logp, const Tensor& target, const Tensor& weight, int64_t ignore_index) {
   const int64_t cdim = class_dim(logp);
-  const Shape cs = class_shape(logp, cdim);
-  const int64_t n_classes = cs[static_cast<size_t>(cdim)];
-  Tensor classes = reshape(arange(0, static_cast<double>(n_classes), 1, DType::Int64), cs);
   Picked p;
   p.valid = ne(target, Tensor::scalar(static_cast<double>(ignore_index), DType::Int64));
-  Tensor mask = logical_and(eq(classes, unsqueeze(target, cdim)), unsqueeze(p.valid, cdim));
+  Tensor idx = where(p.valid, target, Tensor::scalar(0.0, DType::Int64));
   Tensor zero = Tensor::scalar(0.0, logp.dtype());
-  Tensor picked = sum(where(mask, logp, zero), {cdim});
+  Tensor picked = squeeze(gather(logp, cdim, unsqueeze(idx, cdim)), {cdim});
+  picked = where(p.valid, picked, zero);
   Tensor nll = rsub(picked, 0.0);  // 0 - picked: +0, not -0, where ignored
   if (weight.defined()) {
-    Tensor wb = reshape(to_dtype(weight.detach(), logp.dtype()), cs);
-    p.w = sum(where(mask, wb, zero), {cdim});
+    Tensor w = to_dtype(weight.detach(), logp.dtype());
+    p.w = where(p.valid, reshape(gather(w, 0, reshape(idx, {idx.numel()})), idx.shape()), zero);
     p.loss = mul(nll, p.w);
   } else {
     p.w = to_dtype(p.valid, logp.dtype());
@@ -182,7 +235,10 @@ Tensor cross_entropy_prob_target(const Tensor& input, const Tensor& target, cons
 
 }  // namespace
 
-Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index, Reduction r) {
+Tensor nll_loss(const Tensor& input, const Tensor& target_in, const Tensor& weight, int64_t ignore_index, Reduction r) {
+  // Integer-valued float class indices (the JSON default dtype) are cast.
+  const Tensor target = is_floating(target_in.dtype()) ? loss_detail::integer_values(target_in, "nll_loss: target (class indices)")
+                                                        : target_in;
   check_index_target(input, target);
   require_floating_input(input, "nll_loss_out_frame");
   const int64_t n_classes = input.size(class_dim(input));
@@ -192,8 +248,9 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
   return reduce_weighted(p.loss, p.w, r);
 }
 
-Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index, Reduction r,
+Tensor cross_entropy(const Tensor& input, const Tensor& target_in, const Tensor& weight, int64_t ignore_index, Reduction r,
                      double label_smoothing) {
+  Tensor target = target_in;
   if (input.dim() < 1) throw ValueError("Expected 1 or more dimensions (got " + std::to_string(input.dim()) + ")");
   const int64_t cdim = class_dim(input);
   require_floating_input(input, cdim == input.dim() - 1 ? "log_softmax_lastdim_kernel_impl" : "log_softmax_kernel_impl");
@@ -211,6 +268,8 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
     throw ShapeError("Expected target size " + shape_str(input.shape()) +
                      " (class probabilities have the input's shape) or class indices of dtype int64, got " +
                      dtype_name(target.dtype()) + " target of size " + shape_str(target.shape()));
+  // A float target of the class-index shape holds class indices: cast when integer-valued.
+  if (is_floating(target.dtype())) target = loss_detail::integer_values(target, "cross_entropy: target (class indices)");
   check_index_target(input, target);
   const int64_t n_classes = input.size(cdim);
   check_weight(weight, n_classes, "");

@@ -582,8 +582,10 @@ describe('cross_entropy / nll_loss', () => {
     expect(e.message).toMatch(/weight tensor should be defined either for all 2 classes or no classes but got weight tensor of shape: \[3\]/);
     e = err(() => ce(x3(), idx([0, 1, 1]), null, -100, 'average', 0));
     expect(e.code).toBe('GS_value');
-    e = err(() => ce(x3(), t([0, 1, 1]), null, -100, 'mean', 0));
-    expect(e.code).toBe('GS_dtype');
+    // Float class indices are cast when integer-valued (API.md); 0.5 is not a class index.
+    expect(ce(x3(), t([0, 1, 1]), null, -100, 'mean', 0).out[0]).toBeCloseTo(ce(x3(), idx([0, 1, 1]), null, -100, 'mean', 0).out[0]!, 12);
+    e = err(() => ce(x3(), t([0.5, 1, 1]), null, -100, 'mean', 0));
+    expect(e.code).toBe('GS_value');
     e = err(() => ce(x3(), idx([0, 1, 1, 0, 1, 1], [3, 2]), null, -100, 'mean', 0));
     expect(e.code).toBe('GS_dtype');
     expect(e.message).toMatch(/Expected floating point type for target with class probabilities, got Long/);

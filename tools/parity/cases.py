@@ -546,6 +546,177 @@ case("loss", "ctc_impossible", {"x": T([[[0.1, 0.6, -0.3]], [[0.5, -0.2, 0.4]]],
      "lp = log_softmax(x, dim=2)\na = ctc_loss(lp, tg, il, tl, reduction=\"sum\")\nb = ctc_loss(lp, tg, il, tl, reduction=\"sum\", zero_infinity=true)",
      outputs=["a", "b"], backward={"of": "b"}, fd=False, note="inf for impossible alignments unless zero_infinity")
 
+# ---------------------------------------------------------------------------- losses: every option x every reduction
+REDS = ("none", "sum", "mean")
+
+
+def red_case(name, inputs, call, fd2=False, fd=True, note=None, extra_outputs=None):
+    """One case per reduction; `call` has a {red} placeholder for the reduction argument."""
+    for red in REDS:
+        prog = "loss = " + call.format(red=f'reduction="{red}"')
+        case("loss", f"{name}_{red}", inputs, prog, backward=go("loss") if red == "none" else None,
+             fd=fd, fd2=fd2 and red == "mean", note=note)
+
+
+# regression
+red_case("l1_r", {"x": T(A23, True), "t": T(B23, True)}, "l1_loss(x, t, {red})")
+red_case("l1_broadcast", {"x": T(A23, True), "t": T(V3)}, "l1_loss(x, t, {red})")
+for beta in (1.0, 0.5, 2.0, 0.0):
+    red_case(f"smooth_l1_beta{beta}", {"x": T(A23, True), "t": T(B23, True)}, f"smooth_l1_loss(x, t, {{red}}, beta={beta})",
+             fd2=beta == 1.0)
+for delta in (1.0, 0.5, 2.0):
+    red_case(f"huber_delta{delta}", {"x": T(A23, True), "t": T(B23, True)}, f"huber_loss(x, t, {{red}}, delta={delta})",
+             fd2=delta == 0.5)
+PT = [[1.5, 0.5, 3.0], [2.0, 0.25, 4.0]]     # Poisson targets away from the full-term switch at 1
+for log_input in (True, False):
+    for full in (False, True):
+        xin = A23 if log_input else P23
+        red_case(f"poisson_nll_log{int(log_input)}_full{int(full)}", {"x": T(xin, True), "t": T(PT, True)},
+                 f"poisson_nll_loss(x, t, log_input={str(log_input).lower()}, full={str(full).lower()}, {{red}})",
+                 fd2=full)
+red_case("poisson_nll_eps", {"x": T(P23, True), "t": T([[1.0, 0.0, 3.0], [2.0, 1.0, 0.0]])},
+         "poisson_nll_loss(x, t, log_input=false, eps=0.1, {red})")
+red_case("poisson_nll_full_t01", {"x": T(A23, True), "t": T([[1.0, 0.0, 3.0], [2.0, 1.0, 0.5]])},
+         "poisson_nll_loss(x, t, full=true, {red})", note="Stirling term only where target > 1")
+for full in (False, True):
+    red_case(f"gaussian_nll_full{int(full)}", {"x": T(A23, True), "t": T(B23, True), "v": T(P23, True)},
+             f"gaussian_nll_loss(x, t, v, full={str(full).lower()}, {{red}})", fd2=not full)
+red_case("gaussian_nll_var_one_fewer_dim", {"x": T(A23, True), "t": T(B23), "v": T([0.7, 1.9], True)},
+         "gaussian_nll_loss(x, t, v, {red})", note="var [N] for input [N, D]: unsqueezed to [N, 1]")
+red_case("gaussian_nll_var_last_dim_1", {"x": T(A23, True), "t": T(B23), "v": T([[0.7], [1.9]], True)},
+         "gaussian_nll_loss(x, t, v, {red})")
+red_case("gaussian_nll_var_0d_for_1d", {"x": T(V3, True), "t": T(W3), "v": T(0.8, True)}, "gaussian_nll_loss(x, t, v, {red})")
+red_case("gaussian_nll_eps_clamps", {"x": T(A23, True), "t": T(B23), "v": T(P23, True)},
+         "gaussian_nll_loss(x, t, v, eps=0.6, {red})", fd=False,
+         note="var clamped at eps under no_grad: the gradient flows as if unclamped")
+KLP = [[0.1, 0.2, 0.3, 0.4], [0.05, 0.8, 0.1, 0.05], [0.25, 0.25, 0.4, 0.1]]
+for red in REDS + ("batchmean",):
+    for lt in (False, True):
+        tgt = "log(p)" if lt else "p"
+        case("loss", f"kl_div_log_target{int(lt)}_{red}", {"x": T(LOGITS, True), "p": T(KLP, True)},
+             f"lp = log_softmax(x, dim=1)\nloss = kl_div(lp, {tgt}, reduction=\"{red}\", log_target={str(lt).lower()})",
+             backward=go("loss") if red == "none" else None, fd2=red == "batchmean")
+case("loss", "kl_div_zero_target", {"x": T(LOGITS, True), "p": T([[0.0, 0.2, 0.3, 0.5], [0.0, 1.0, 0.0, 0.0], [0.25, 0.25, 0.5, 0.0]])},
+     "loss = kl_div(log_softmax(x, dim=1), p, reduction=\"sum\")", note="xlogy: 0 log 0 = 0")
+BP = [[0.2, 0.7, 0.55], [0.9, 0.4, 0.05]]
+BT = [[0.0, 1.0, 0.3], [1.0, 0.6, 0.0]]
+red_case("bce_r", {"p": T(BP, True), "t": T(BT, True)}, "binary_cross_entropy(p, t, {red})", fd2=True)
+red_case("bce_weight", {"p": T(BP, True), "t": T(BT), "w": T([[0.5, 2.0, 1.0], [1.5, 1.0, 0.25]])},
+         "binary_cross_entropy(p, t, weight=w, {red})")
+red_case("bce_weight_broadcast", {"p": T(BP, True), "t": T(BT), "w": T([0.5, 2.0, 1.0])}, "binary_cross_entropy(p, t, w, {red})")
+red_case("bce_clamp_edges", {"p": T([0.0, 1.0, 0.5, 1e-30], True), "t": T([1.0, 0.0, 1.0, 0.5])}, "binary_cross_entropy(p, t, {red})",
+         fd=False, note="log terms clamped at -100")
+BX = [[0.2, -1.7, 0.6], [2.9, 0.4, -0.3]]
+red_case("bce_logits_r", {"x": T(BX, True), "t": T(BT, True)}, "binary_cross_entropy_with_logits(x, t, {red})", fd2=True)
+red_case("bce_logits_weight", {"x": T(BX, True), "t": T(BT), "w": T([0.5, 2.0, 1.0])},
+         "binary_cross_entropy_with_logits(x, t, weight=w, {red})")
+red_case("bce_logits_pos_weight", {"x": T(BX, True), "t": T(BT, True), "pw": T([2.0, 0.5, 3.0])},
+         "binary_cross_entropy_with_logits(x, t, pos_weight=pw, {red})", fd2=True)
+red_case("bce_logits_both", {"x": T(BX, True), "t": T(BT), "w": T([[1.5], [0.5]]), "pw": T([2.0, 0.5, 3.0])},
+         "binary_cross_entropy_with_logits(x, t, weight=w, {red}, pos_weight=pw)")
+red_case("bce_logits_large", {"x": T([[1000.0, -1000.0, 50.0], [-50.0, 0.0, 1000.0]], True), "t": T(BT), "pw": T([2.0, 0.5, 3.0])},
+         "binary_cross_entropy_with_logits(x, t, pos_weight=pw, {red})", fd=False, note="finite for logits of +-1000")
+
+# margin / embedding
+MV1, MV2 = [0.4, -1.3, 2.1, 0.9], [1.5, 0.6, -0.8, 0.2]
+MY = [1.0, -1.0, 1.0, -1.0]
+for margin in (0.0, 0.1, -0.3):
+    red_case(f"margin_ranking_m{margin}", {"a": T(MV1, True), "b": T(MV2, True), "y": T(MY)},
+             f"margin_ranking_loss(a, b, y, margin={margin}, {{red}})")
+HY = [[1.0, -1.0, 1.0], [-1.0, -1.0, 1.0]]
+for margin in (1.0, 1.4, 0.2):
+    red_case(f"hinge_embedding_m{margin}", {"x": T(A23, True), "y": T(HY)}, f"hinge_embedding_loss(x, y, margin={margin}, {{red}})")
+red_case("hinge_embedding_int_target", {"x": T(A23, True), "y": I([[1, -1, 1], [-1, -1, 1]])}, "hinge_embedding_loss(x, y, {red})")
+red_case("soft_margin_r", {"x": T(A23, True), "y": T(HY)}, "soft_margin_loss(x, y, {red})", fd2=True)
+for margin in (0.0, 0.2, -0.5):
+    red_case(f"cosine_embedding_m{margin}", {"a": T(A23, True), "b": T(B23, True), "y": T([1.0, -1.0])},
+             f"cosine_embedding_loss(a, b, y, margin={margin}, {{red}})", fd2=margin == 0.2)
+red_case("cosine_embedding_1d", {"a": T(V3, True), "b": T(W3, True), "y": T(-1.0)}, "cosine_embedding_loss(a, b, y, margin=-0.5, {red})")
+ML_X = [[0.1, 0.2, 0.4, 0.8], [0.35, -0.6, 0.9, 0.15], [1.3, 0.05, -0.45, 0.7]]
+red_case("multilabel_margin_r", {"x": T(ML_X, True), "y": I([[0, 3, -1, -1], [2, -1, 0, 1], [1, 2, 3, 0]])},
+         "multilabel_margin_loss(x, y, {red})", note="the last row has every class as a target: loss 0")
+red_case("multilabel_margin_float_target", {"x": T(ML_X, True), "y": T([[3.0, -1.0, 0.0, 0.0], [1.0, 1.0, -1.0, 2.0], [0.0, 2.0, -1.0, 1.0]])},
+         "multilabel_margin_loss(x, y, {red})", note="integer-valued float targets are cast; duplicates count twice")
+red_case("multilabel_margin_1d", {"x": T([0.1, 0.2, 0.4, 0.8], True), "y": I([0, 3, -1, -1])}, "multilabel_margin_loss(x, y, {red})")
+red_case("multilabel_soft_margin_r", {"x": T(A23, True), "y": T([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]], True)},
+         "multilabel_soft_margin_loss(x, y, {red})", fd2=True)
+red_case("multilabel_soft_margin_weight", {"x": T(A23, True), "y": T([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]]), "w": T([1.0, 2.0, 0.5])},
+         "multilabel_soft_margin_loss(x, y, weight=w, {red})")
+MM_X = [[1.2, -0.4, 0.3, 0.8], [0.1, 0.9, -1.3, 0.25], [-0.6, 0.45, 1.7, -0.2]]
+for p in (1, 2):
+    for margin in (1.0, 0.35):
+        red_case(f"multi_margin_p{p}_m{margin}", {"x": T(MM_X, True), "t": TGT}, f"multi_margin_loss(x, t, p={p}, margin={margin}, {{red}})")
+    red_case(f"multi_margin_p{p}_weight", {"x": T(MM_X, True), "t": TGT, "w": T(WTS)}, f"multi_margin_loss(x, t, p={p}, weight=w, {{red}})")
+red_case("multi_margin_float_target", {"x": T(MM_X, True), "t": T([2.0, 0.0, 1.0])}, "multi_margin_loss(x, t, {red})")
+red_case("multi_margin_1d_0d_target", {"x": T([1.2, -0.4, 0.3, 0.8], True), "t": I(2)}, "multi_margin_loss(x, t, {red})")
+red_case("multi_margin_1d_1_target", {"x": T([1.2, -0.4, 0.3, 0.8], True), "t": I([2])}, "multi_margin_loss(x, t, {red})")
+TA = [[0.5, -1.2, 2.0, 0.1], [1.5, 0.3, -0.7, 0.9]]
+TP = [[-0.4, 0.9, 1.1, 0.3], [0.25, -1.6, 0.8, 0.05]]
+TN = [[0.6, -1.0, 1.7, -0.2], [1.1, 0.7, -0.1, 1.3]]
+for margin, p, eps, swap in ((1.0, 2.0, 1e-6, False), (2.0, 1.0, 1e-6, True), (0.5, 3.0, 1e-3, False), (1.5, 2.0, 0.1, True)):
+    red_case(f"triplet_m{margin}_p{p}_eps{eps}_swap{int(swap)}", {"a": T(TA, True), "p": T(TP, True), "n": T(TN, True)},
+             f"triplet_margin_loss(a, p, n, margin={margin}, p={p}, eps={eps}, swap={str(swap).lower()}, {{red}})",
+             fd2=(p == 2.0 and not swap))
+red_case("triplet_1d", {"a": T(V3, True), "p": T(W3, True), "n": T(Q3, True)}, "triplet_margin_loss(a, p, n, margin=3.0, {red})")
+for dist in (None, "pairwise", "cosine"):
+    for margin, swap in ((1.0, False), (0.4, True)):
+        df = "" if dist is None else f"distance_function=\"{dist}\", "
+        red_case(f"triplet_dist_{dist}_m{margin}_swap{int(swap)}", {"a": T(TA, True), "p": T(TP, True), "n": T(TN, True)},
+                 f"triplet_margin_with_distance_loss(a, p, n, {df}margin={margin}, swap={str(swap).lower()}, {{red}})",
+                 fd2=(dist == "cosine" and not swap))
+case("loss", "pairwise_distance", {"a": T(TA, True), "b": T(TP, True)},
+     "d2 = pairwise_distance(a, b)\nd1 = pairwise_distance(a, b, p=1.0, eps=0.01, keepdim=true)\nd3 = pairwise_distance(a, b, 3.0)\nloss = sum(d2) + sum(d1) + sum(d3)",
+     outputs=["d2", "d1", "d3", "loss"], fd2=True)
+case("loss", "pairwise_distance_broadcast", {"a": T(TA, True), "b": T([0.3, -0.2, 0.5, 1.0], True)}, "d = pairwise_distance(a, b)",
+     backward=go("d"))
+case("loss", "cosine_similarity", {"a": T(X234, True), "b": T(X234[::-1], True)},
+     "c1 = cosine_similarity(a, b)\nc0 = cosine_similarity(a, b, dim=0)\nc2 = cosine_similarity(a, b, dim=-1, eps=0.5)\nloss = sum(c1) + sum(c0) + sum(c2)",
+     outputs=["c1", "c0", "c2", "loss"], fd2=True)
+case("loss", "cosine_similarity_broadcast_small_norm", {"a": T([[1e-9, 2e-9, 5e-10], [0.3, 0.4, 0.5]], True), "b": T([0.5, -0.2, 0.1], True)},
+     "c = cosine_similarity(a, b, dim=1)", backward=go("c"), fd=False, note="squared norms clamped at eps^2 in value only")
+
+# ctc: log_probs from log_softmax of [T=6, N=2, C=4] logits
+CTC_X = [[[0.1, 0.6, -0.3, 0.2], [0.5, -0.2, 0.4, 0.1]], [[0.5, -0.2, 0.4, -0.6], [0.3, 0.9, -0.1, 0.0]],
+         [[-0.1, 0.3, 0.9, 0.45], [0.2, -0.4, 0.6, 0.8]], [[0.7, 0.2, -0.5, 0.3], [-0.3, 0.1, 0.25, 0.5]],
+         [[0.05, -0.35, 0.15, 0.65], [0.4, 0.3, -0.2, -0.7]], [[0.9, 0.1, 0.3, -0.4], [0.6, -0.5, 0.35, 0.2]]]
+for red in REDS:
+    case("loss", f"ctc_padded_{red}", {"x": T(CTC_X, True), "tg": I([[1, 2, 2], [3, 1, 0]]), "il": I([6, 5]), "tl": I([3, 2])},
+         f"lp = log_softmax(x, dim=2)\nloss = ctc_loss(lp, tg, il, tl, reduction=\"{red}\")", backward=go("loss") if red == "none" else None,
+         note="repeated label 2 2 needs a blank between; second sequence shorter than T")
+    case("loss", f"ctc_concat_{red}", {"x": T(CTC_X, True), "tg": I([1, 2, 2, 3, 1]), "il": I([6, 5]), "tl": I([3, 2])},
+         f"lp = log_softmax(x, dim=2)\nloss = ctc_loss(lp, tg, il, tl, reduction=\"{red}\")", backward=go("loss") if red == "none" else None)
+    case("loss", f"ctc_blank2_lists_{red}", {"x": T(CTC_X, True), "tg": T([[1.0, 3.0, 0.0], [3.0, 3.0, 1.0]])},
+         f"lp = log_softmax(x, dim=2)\nloss = ctc_loss(lp, tg, [6, 6], [3, 3], blank=2, reduction=\"{red}\")",
+         backward=go("loss") if red == "none" else None, note="float targets and list lengths are cast to int64")
+    case("loss", f"ctc_unbatched_{red}", {"x": T([r[0] for r in CTC_X], True), "tg": I([1, 3]), "il": I(6), "tl": I(2)},
+         f"lp = log_softmax(x, dim=1)\nloss = ctc_loss(lp, tg, il, tl, reduction=\"{red}\")", backward=go("loss") if red == "none" else None)
+    case("loss", f"ctc_zero_infinity_{red}", {"x": T(CTC_X, True), "tg": I([[1, 1, 1, 2], [3, 1, 0, 0]]), "il": I([4, 6]), "tl": I([4, 2])},
+         f"lp = log_softmax(x, dim=2)\nloss = ctc_loss(lp, tg, il, tl, reduction=\"{red}\", zero_infinity=true)",
+         backward=go("loss") if red == "none" else None, fd=False, note="the first sequence is impossible: 0 and zero gradient")
+case("loss", "ctc_empty_target_and_input", {"x": T(CTC_X, True), "tg": I([[0, 0], [1, 2]]), "il": I([0, 6]), "tl": I([0, 2])},
+     "lp = log_softmax(x, dim=2)\nloss = ctc_loss(lp, tg, il, tl, reduction=\"none\")", backward=go("loss"),
+     note="input_length 0 with target_length 0: loss 0 (PyTorch 1.13 reads another sequence's alphas when such an "
+          "element is not the first of the batch; only the first-element answer is well defined)")
+case("loss", "ctc_impossible_inf", {"x": T(CTC_X), "tg": I([[1, 1, 1, 2], [3, 1, 0, 0]]), "il": I([4, 6]), "tl": I([4, 2])},
+     "lp = log_softmax(x, dim=2)\nloss = ctc_loss(lp, tg, il, tl, reduction=\"none\")",
+     fd=False, note="inf without zero_infinity (PyTorch's gradient there is NaN; not compared)")
+case("loss", "ce_float_class_indices", {"x": T(LOGITS, True), "t": T([3.0, 1.0, 0.0])}, "loss = cross_entropy(x, t)\nl2 = nll_loss(x, t)",
+     outputs=["loss", "l2"], backward={"of": "loss"}, note="API.md: integer-valued float class indices are cast to int64")
+
+# cross_entropy / nll_loss: weight x ignore_index x label_smoothing x reduction
+for wname, wts in (("now", None), ("w", WTS)):
+    for ii in (-100, 1):
+        inputs = {"x": T(LOGITS, True), "t": I([3, 1, 0])}
+        wa = ""
+        if wts is not None:
+            inputs["wts"] = T(wts)
+            wa = "weight=wts, "
+        for ls in (0.0, 0.2):
+            red_case(f"ce_{wname}_ii{ii}_ls{ls}", inputs, f"cross_entropy(x, t, {wa}ignore_index={ii}, {{red}}, label_smoothing={ls})")
+        red_case(f"nll_{wname}_ii{ii}", inputs, f"nll_loss(log_softmax(x, dim=1), t, {wa}ignore_index={ii}, {{red}})")
+    red_case(f"ce_prob_{wname}", {"x": T(LOGITS, True), "p": T(KLP, True), **({"wts": T(wts)} if wts else {})},
+             f"cross_entropy(x, p, {'weight=wts, ' if wts else ''}{{red}}, label_smoothing=0.1)")
+
 # ============================================================================ creation
 case("creation", "zeros_ones", {}, "a = zeros([2, 3])\nb = ones(2, 3)\nc = zeros(3, dtype=\"$DT\")\nd = ones([2], dtype=\"$DT\")",
      outputs=["a", "b", "c", "d"])
@@ -679,8 +850,9 @@ error("int_requires_grad_seed000", {"inputs": {"w": {"data": [2], "dtype": "int6
       note="seed 000: w = torch.full([1], 2) is int64; requires_grad_() fails")
 error("cross_entropy_target_out_of_range", {"inputs": {"x": [[1.0, 2.0], [0.5, 0.1]], "t": {"data": [0, 5], "dtype": "int64"}},
                                             "program": "l = cross_entropy(x, t)"})
-error("cross_entropy_float_class_target_shape", {"inputs": {"x": [[1.0, 2.0], [0.5, 0.1]], "t": [0.0, 1.0]},
-                                                 "program": "l = cross_entropy(x, t)"})
+error("cross_entropy_float_class_target_non_integer", {"inputs": {"x": [[1.0, 2.0], [0.5, 0.1]], "t": [0.5, 1.0]},
+                                                       "program": "l = cross_entropy(x, t)"},
+      note="integer-valued float class indices are cast (loss/ce_float_class_indices); 0.5 is not a class index")
 error("margin_ranking_dims_seed002", {"inputs": {"x1": [[1], [2], [3]], "x2": [[2], [2], [2]], "target": [1, 1, -1]},
                                       "program": "loss = margin_ranking_loss(x1, x2, target, reduction=\"none\")"},
       note="seed 002 shows the old broadcasting result [[1,1,0],[0,0,0],[0,0,1]]")
@@ -699,3 +871,39 @@ error("syntax_error", {"inputs": {"x": [1, 2, 3]}, "program": "y = x +\nz = y"},
 error("view_non_contiguous", {"inputs": {"x": [[1, 2, 3], [4, 5, 6]]}, "program": "y = view(t(x), [6])"},
       note="PyTorch: view size is not compatible with input tensor's size and stride")
 error("matmul_bool_float", {"inputs": {"b": {"data": [True, False], "dtype": "bool"}, "x": [1.0, 2.0]}, "program": "y = b @ x"})
+
+# loss errors
+error("bce_input_out_of_range", {"inputs": {"p": [0.5, 1.5], "t": [1.0, 0.0]}, "program": "l = binary_cross_entropy(p, t)"})
+error("bce_target_size", {"inputs": {"p": [[0.5, 0.2]], "t": [1.0, 0.0]}, "program": "l = binary_cross_entropy(p, t)"})
+error("bce_logits_target_size", {"inputs": {"x": [[0.5, 0.2]], "t": [1.0, 0.0, 1.0]}, "program": "l = binary_cross_entropy_with_logits(x, t)"})
+error("huber_delta_zero", {"inputs": {"x": [0.5], "t": [1.0]}, "program": "l = huber_loss(x, t, delta=0.0)"})
+error("smooth_l1_negative_beta", {"inputs": {"x": [0.5], "t": [1.0]}, "program": "l = smooth_l1_loss(x, t, beta=-1.0)"})
+error("gaussian_nll_var_size", {"inputs": {"x": [[0.5, 1.0, 2.0]], "t": [[1.0, 0.0, 1.0]], "v": [1.0, 2.0]},
+                                "program": "l = gaussian_nll_loss(x, t, v)"})
+error("gaussian_nll_negative_var", {"inputs": {"x": [0.5, 1.0], "t": [1.0, 0.0], "v": [1.0, -2.0]},
+                                    "program": "l = gaussian_nll_loss(x, t, v)"})
+error("kl_div_bad_reduction", {"inputs": {"x": [-0.5, -1.0], "t": [0.3, 0.7]}, "program": "l = kl_div(x, t, reduction=\"avg\")"})
+error("multi_margin_target_out_of_range", {"inputs": {"x": [[0.5, 1.0, 2.0]], "t": {"data": [3], "dtype": "int64"}},
+                                           "program": "l = multi_margin_loss(x, t)"})
+error("multi_margin_p3", {"inputs": {"x": [[0.5, 1.0, 2.0]], "t": {"data": [1], "dtype": "int64"}},
+                          "program": "l = multi_margin_loss(x, t, p=3)"})
+error("multi_margin_non_integer_target", {"inputs": {"x": [[0.5, 1.0, 2.0]], "t": [1.5]}, "program": "l = multi_margin_loss(x, t)"})
+error("multilabel_margin_target_out_of_range", {"inputs": {"x": [[0.5, 1.0, 2.0]], "t": {"data": [[0, 3, -1]], "dtype": "int64"}},
+                                                "program": "l = multilabel_margin_loss(x, t)"})
+error("multilabel_margin_target_size", {"inputs": {"x": [[0.5, 1.0, 2.0]], "t": {"data": [[0, 1]], "dtype": "int64"}},
+                                        "program": "l = multilabel_margin_loss(x, t)"})
+error("triplet_dims", {"inputs": {"a": [[0.5, 1.0]], "p": [0.5, 1.0], "n": [[0.5, 1.0]]}, "program": "l = triplet_margin_loss(a, p, n)"})
+error("cosine_embedding_1d_target_1d_inputs", {"inputs": {"a": [0.5, 1.0], "b": [0.5, 1.0], "y": [1.0, -1.0]},
+                                               "program": "l = cosine_embedding_loss(a, b, y)"})
+error("ctc_input_length_too_long", {"inputs": {"lp": [[[-1.0, -0.5]], [[-0.7, -0.7]]], "tg": {"data": [[1]], "dtype": "int64"}},
+                                    "program": "l = ctc_loss(lp, tg, [3], [1])"})
+error("ctc_blank_out_of_range", {"inputs": {"lp": [[[-1.0, -0.5]], [[-0.7, -0.7]]], "tg": {"data": [[1]], "dtype": "int64"}},
+                                 "program": "l = ctc_loss(lp, tg, [2], [1], blank=2)"})
+error("ctc_targets_too_short", {"inputs": {"lp": [[[-1.0, -0.5]], [[-0.7, -0.7]]], "tg": {"data": [[1]], "dtype": "int64"}},
+                                "program": "l = ctc_loss(lp, tg, [2], [2])"})
+error("ctc_concat_size", {"inputs": {"lp": [[[-1.0, -0.5]], [[-0.7, -0.7]]], "tg": {"data": [1, 1, 1], "dtype": "int64"}},
+                          "program": "l = ctc_loss(lp, tg, [2], [2])"})
+error("ctc_non_integer_lengths", {"inputs": {"lp": [[[-1.0, -0.5]], [[-0.7, -0.7]]], "tg": {"data": [[1]], "dtype": "int64"}},
+                                  "program": "l = ctc_loss(lp, tg, [1.5], [1])"})
+error("ctc_batch_size", {"inputs": {"lp": [[[-1.0, -0.5]], [[-0.7, -0.7]]], "tg": {"data": [[1]], "dtype": "int64"}},
+                         "program": "l = ctc_loss(lp, tg, [2, 2], [1])"})

@@ -225,6 +225,49 @@ def _tensor_arg(x, like):
     return x
 
 
+def _as_index(t):
+    """API.md: arguments PyTorch requires as integers accept integer-valued floats (cast to int64)."""
+    if isinstance(t, torch.Tensor) and t.is_floating_point() and bool(torch.all(t == torch.round(t))) \
+            and bool(torch.all(torch.isfinite(t))):
+        return t.long()
+    return t
+
+
+def _class_target(fn):
+    """cross_entropy/nll_loss: a float target of the class-index shape holds class indices."""
+    def f(input, target, *args, **kwargs):
+        if isinstance(target, torch.Tensor) and target.is_floating_point() and target.shape != input.shape:
+            target = _as_index(target)
+        return fn(input, target, *args, **kwargs)
+    return f
+
+
+def _index_target(fn):
+    def f(input, target, *args, **kwargs):
+        return fn(input, _as_index(target), *args, **kwargs)
+    return f
+
+
+def _ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
+    il = _as_index(input_lengths if isinstance(input_lengths, torch.Tensor) else torch.tensor(input_lengths))
+    tl = _as_index(target_lengths if isinstance(target_lengths, torch.Tensor) else torch.tensor(target_lengths))
+    return F.ctc_loss(log_probs, _as_index(targets), il, tl, blank=blank, reduction=reduction, zero_infinity=zero_infinity)
+
+
+DISTANCES = {
+    None: None,
+    "pairwise": F.pairwise_distance,
+    "cosine": lambda a, b: 1.0 - F.cosine_similarity(a, b),
+}
+
+
+def _triplet_with_distance(anchor, positive, negative, distance_function=None, margin=1.0, swap=False, reduction="mean"):
+    if distance_function not in DISTANCES:
+        raise ValueError(f"unknown distance_function {distance_function!r}")
+    return F.triplet_margin_with_distance_loss(anchor, positive, negative, distance_function=DISTANCES[distance_function],
+                                               margin=margin, swap=swap, reduction=reduction)
+
+
 OPS: dict[str, Any] = {
     # arithmetic
     "add": lambda x, y, alpha=1: torch.add(x, y, alpha=alpha),
@@ -290,16 +333,19 @@ OPS: dict[str, Any] = {
     "softmin": lambda x, dim: F.softmin(x, dim=dim),
     # losses (torch.nn.functional names and arguments)
     "mse_loss": F.mse_loss, "l1_loss": F.l1_loss, "smooth_l1_loss": F.smooth_l1_loss,
-    "huber_loss": F.huber_loss, "cross_entropy": F.cross_entropy, "nll_loss": F.nll_loss,
+    "huber_loss": F.huber_loss, "cross_entropy": _class_target(F.cross_entropy), "nll_loss": _class_target(F.nll_loss),
     "binary_cross_entropy": F.binary_cross_entropy,
     "binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
     "poisson_nll_loss": F.poisson_nll_loss, "gaussian_nll_loss": F.gaussian_nll_loss,
     "kl_div": F.kl_div, "margin_ranking_loss": F.margin_ranking_loss,
-    "multilabel_margin_loss": F.multilabel_margin_loss, "soft_margin_loss": F.soft_margin_loss,
+    "multilabel_margin_loss": _index_target(F.multilabel_margin_loss), "soft_margin_loss": F.soft_margin_loss,
     "multilabel_soft_margin_loss": F.multilabel_soft_margin_loss,
-    "multi_margin_loss": F.multi_margin_loss, "triplet_margin_loss": F.triplet_margin_loss,
+    "multi_margin_loss": _index_target(F.multi_margin_loss), "triplet_margin_loss": F.triplet_margin_loss,
     "hinge_embedding_loss": F.hinge_embedding_loss,
-    "cosine_embedding_loss": F.cosine_embedding_loss, "ctc_loss": F.ctc_loss,
+    "cosine_embedding_loss": F.cosine_embedding_loss, "ctc_loss": _ctc_loss,
+    "triplet_margin_with_distance_loss": _triplet_with_distance,
+    "pairwise_distance": lambda x1, x2, p=2.0, eps=1e-6, keepdim=False: F.pairwise_distance(x1, x2, p, eps, keepdim),
+    "cosine_similarity": lambda x1, x2, dim=1, eps=1e-8: F.cosine_similarity(x1, x2, dim, eps),
     # creation
     "zeros": _creation(torch.zeros), "ones": _creation(torch.ones), "full": _full,
     "zeros_like": _like(torch.zeros_like), "ones_like": _like(torch.ones_like),
