@@ -1,5 +1,6 @@
 // GET /v1/activations/{name}/plot.svg: the SVG's structure, its numbers (the
 // curves go through the engine's values), options in the query, and errors.
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activationNames } from '../../src/registry/activations.js';
@@ -83,6 +84,11 @@ describe('GET /v1/activations/{name}/plot.svg', () => {
       expect(res.statusCode, `${name}: ${res.body}`).toBe(200);
       expect(byClass(parseSvg(res.body), 'path', 'curve'), name).toHaveLength(2);
     }
+  });
+
+  it('matches the committed docs/gelu.svg shown in the README (run `npm run docs:plot` after changing the plot)', async () => {
+    const committed = readFileSync(new URL('../../docs/gelu.svg', import.meta.url), 'utf8');
+    expect((await get('/v1/activations/gelu/plot.svg')).body).toBe(committed);
   });
 
   it('400 for a bad range, 413 for too many points, 404 for an unknown activation, 422 for an unknown option', async () => {
