@@ -124,7 +124,7 @@ export function activationRoutes(app: FastifyInstance, cfg: Config, pool: JobPoo
       const dy = values(result.grads[0]!);
       const call = `${act.name}(${['x', ...shownOptions(act, options)].join(', ')})`;
       const svg = lineChart({
-        title: call,
+        title: act.alongDim ? `${call} over the ${points} points as one vector` : call,
         subtitle: act.alongDim
           ? `the ${points} points in [${min}, ${max}] form one vector x (normalised along dim 0); the derivative is ∂(Σⱼ yⱼ)/∂xᵢ, the gradient of sum(output)`
           : `and its derivative, the engine's gradient of sum(output), at ${points} points in [${min}, ${max}]`,

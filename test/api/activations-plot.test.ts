@@ -73,7 +73,7 @@ describe('GET /v1/activations/{name}/plot.svg', () => {
     const res = await get('/v1/activations/log_softmax/plot.svg?dim=0');
     expect(res.statusCode).toBe(200);
     const doc = parseSvg(res.body);
-    expect(texts(byClass(doc, 'text', 'title'))[0]).toBe('log_softmax(x, dim=0)');
+    expect(texts(byClass(doc, 'text', 'title'))[0]).toBe('log_softmax(x, dim=0) over the 200 points as one vector');
     expect(texts(byClass(doc, 'text', 'subtitle'))[0]).toContain('form one vector');
   });
 

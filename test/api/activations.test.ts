@@ -2,6 +2,7 @@
 // Numerical parity with PyTorch is test/parity/activations-parity.test.ts.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseBinaryBody } from '../../src/encoding/index.js';
 import { findOp } from '../../src/registry/catalogue.js';
 import { close, post, testApp } from '../helpers.js';
 
@@ -69,6 +70,29 @@ describe('POST /v1/activations/{name}', () => {
     expect(r.status).toBe(200);
     expect(r.body.output.dtype).toBe('float64');
     expect(Buffer.from(r.body.output.base64, 'base64').readDoubleLE(0)).toBeCloseTo(Math.tanh(0.5), 15);
+  });
+
+  it('speaks the binary framing both ways (application/octet-stream)', async () => {
+    const x = new Float64Array([-1, 0.5, 2]);
+    const header = Buffer.from(JSON.stringify({ input: { dtype: 'float64', shape: [3], data_offsets: [0, x.byteLength] }, alpha: 0.5 }));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(header.length));
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/activations/elu',
+      headers: { 'content-type': 'application/octet-stream', accept: 'application/octet-stream' },
+      payload: Buffer.concat([len, header, Buffer.from(x.buffer)]),
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-type']).toMatch(/application\/octet-stream/);
+    const { header: h, data } = parseBinaryBody(res.rawPayload);
+    const view = (name: 'output' | 'grad') => {
+      const [b, e] = (h as Record<string, { data_offsets: [number, number] }>)[name]!.data_offsets;
+      const copy = data.slice(b, e);
+      return [...new Float64Array(copy.buffer, copy.byteOffset, (e - b) / 8)];
+    };
+    expect(close(view('output'), [0.5 * (Math.exp(-1) - 1), 0.5, 2], 1e-12)).toBe(true);
+    expect(close(view('grad'), [0.5 * Math.exp(-1), 1, 1], 1e-12)).toBe(true);
   });
 
   it('404 for an unknown activation, listing the known ones', async () => {
