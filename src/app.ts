@@ -8,6 +8,7 @@ import { loadConfig, type Config } from './config.js';
 import { installAccess } from './auth.js';
 import { ProblemError } from './errors.js';
 import { JobPool } from './pool/pool.js';
+import { activationRoutes } from './routes/activations.js';
 import { registerBinaryBodies } from './routes/binary.js';
 import { graphRoutes } from './routes/graph.js';
 import { healthRoutes } from './routes/health.js';
@@ -50,6 +51,7 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
       },
       tags: [
         { name: 'graph', description: 'Evaluate tensor graphs and their gradients' },
+        { name: 'activations', description: 'Activation functions, their gradients, Jacobians and plots' },
         { name: 'operations', description: 'Health and readiness' },
       ],
     },
@@ -60,6 +62,7 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   graphRoutes(app, cfg, pool);
+  activationRoutes(app, cfg, pool);
   opsRoutes(app);
   healthRoutes(app, pool);
   return app;
@@ -116,8 +119,12 @@ function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof ProblemError) return sendProblem(reply, err);
     if (hasZodFastifySchemaValidationErrors(err)) {
-      const errors = err.validation.map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'invalid' }));
-      return sendProblem(reply, new ProblemError('invalidRequest', `the request body does not match the schema: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors));
+      // body, querystring or params: the query's paths start with /query, as in /v1/activations/{name}/plot.svg.
+      const context = (err as { validationContext?: string }).validationContext ?? 'body';
+      const prefix = context === 'querystring' ? '/query' : context === 'params' ? '/params' : '';
+      const errors = err.validation.map((v) => ({ path: prefix + v.instancePath || '/', message: v.message ?? 'invalid' }));
+      const what = context === 'querystring' ? 'query string' : context === 'params' ? 'path' : context;
+      return sendProblem(reply, new ProblemError('invalidRequest', `the request ${what} does not match the schema: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors));
     }
     const e = err as { code?: string; statusCode?: number; message: string };
     switch (e.code) {
@@ -142,7 +149,7 @@ function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) =>
     sendProblem(
       reply,
-      new ProblemError('notFound', `no route ${req.method} ${req.url.split('?')[0]}; see GET /docs for the API (routes: POST /v1/graph, GET /v1/ops, GET /healthz, GET /readyz, GET /openapi.json)`),
+      new ProblemError('notFound', `no route ${req.method} ${req.url.split('?')[0]}; see GET /docs for the API (routes: POST /v1/graph, GET /v1/ops, GET /v1/activations, POST /v1/activations/{name}, GET /v1/activations/{name}/plot.svg, GET /healthz, GET /readyz, GET /openapi.json)`),
     ),
   );
 }

@@ -1,16 +1,15 @@
-// POST /v1/graph: compile, run on the pool, encode. Thin by design: the
+// POST /v1/graph: compile, run on the pool (run-graph.ts), encode. Thin by design: the
 // domain logic lives in ir/, program/ and the engine.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config.js';
-import { encodeBinaryResponse, encodeResponse } from '../encoding/index.js';
 import { compileGraph, type GraphBody } from '../ir/compile.js';
 import type { IRGraph } from '../ir/ir.js';
-import { fromEngineError, type Where } from '../errors.js';
 import type { NativeSlot, NativeTensor } from '../native.js';
-import { EngineError, type JobPool } from '../pool/pool.js';
+import type { JobPool } from '../pool/pool.js';
 import { GraphRequestSchema, GraphResponseSchema, ProblemSchema } from '../schemas/graph.js';
 import { binaryPayload } from './binary.js';
+import { runGraph, sendTensors } from './run-graph.js';
 
 const problems = { 400: ProblemSchema, 413: ProblemSchema, 422: ProblemSchema, 503: ProblemSchema, 504: ProblemSchema };
 
@@ -31,35 +30,18 @@ export function graphRoutes(app: FastifyInstance, cfg: Config, pool: JobPool): v
       const body = req.body as GraphBody & { encoding?: 'json' | 'base64' };
       const graph = compileGraph(body, cfg, binaryPayload(req));
       const dryRun = body.dry_run === true;
-      let outcome;
-      try {
-        outcome = await pool.run({
-          kind: 'graph',
-          dryRun,
-          inputs: graph.inputs,
-          nodes: graph.nodes,
-          outputs: graph.outputs.map((o) => o.slot),
-          backward: graph.backward,
-          limits: {
-            maxBytes: cfg.maxJobBytes,
-            maxFlops: cfg.maxJobFlops,
-            maxOps: cfg.maxJobOps,
-            maxElements: cfg.maxTensorElements,
-          },
-        });
-      } catch (e) {
-        if (!(e instanceof EngineError)) throw e;
-        const o = graph.backwardOrigin;
-        if (o?.implicit && e.code === 'GS_shape' && e.node === undefined && /implicitly created only for scalar/.test(e.message))
-          e.message += `; without "backward", the gradient of the last output ('${o.ofName}') is taken: list a scalar (the loss) last in "outputs", or give "backward": {"of": ..., "grad_output": ...}`;
-        // An engine error outside every node comes from the final backward
-        // (e.g. a non-scalar `of` without grad_output): point at /backward.
-        if (e.node === undefined && graph.backward) throw fromEngineError(new EngineError(e.code, e.message, 0), () => ({ path: '/backward/of' }));
-        throw fromEngineError(e, (n) => sourcePath(graph, n));
+      const { result: r, ms } = await runGraph(pool, cfg, graph, {
+        dryRun,
+        explain: (e) => {
+          const o = graph.backwardOrigin;
+          if (o?.implicit && e.code === 'GS_shape' && e.node === undefined && /implicitly created only for scalar/.test(e.message))
+            e.message += `; without "backward", the gradient of the last output ('${o.ofName}') is taken: list a scalar (the loss) last in "outputs", or give "backward": {"of": ..., "grad_output": ...}`;
+        },
+      });
+      if (dryRun) {
+        reply.header('x-job-ms', ms.toFixed(3));
+        return dryRunAnswer(graph, r.slots, r.grads, r.cost);
       }
-      const r = outcome.result;
-      reply.header('x-job-ms', outcome.ms.toFixed(3));
-      if (dryRun) return dryRunAnswer(graph, r.slots, r.grads, r.cost);
       // The answer is built once with the engine's raw tensors, then written
       // in the form the client asked for: binary framing, base64 or nested JSON.
       const outputs = record();
@@ -72,23 +54,9 @@ export function graphRoutes(app: FastifyInstance, cfg: Config, pool: JobPool): v
         });
         raw.grads = grads;
       }
-      if (wantsBinary(req.headers.accept)) return reply.type('application/octet-stream').send(encodeBinaryResponse(raw) as never);
-      const res = encodeResponse(raw, body.encoding === 'base64' ? 'base64' : 'json');
-      return res;
+      return sendTensors(req, reply, raw, body.encoding, ms);
     },
   );
-}
-
-/** Accept: application/octet-stream asks for the binary (safetensors-style) framing. */
-export function wantsBinary(accept: string | undefined): boolean {
-  return accept !== undefined && /application\/octet-stream/i.test(accept) && !/application\/json/i.test(accept);
-}
-
-/** Where node n came from: a JSON pointer, with line and column in a program. */
-function sourcePath(graph: IRGraph, n: number): Where {
-  const s = graph.sources[n];
-  if (!s) return { path: '/' };
-  return s.line !== undefined ? { path: s.path, line: s.line, ...(s.column !== undefined ? { column: s.column } : {}) } : { path: s.path };
 }
 
 function meta(s: NativeSlot): unknown {

@@ -907,3 +907,98 @@ error("ctc_non_integer_lengths", {"inputs": {"lp": [[[-1.0, -0.5]], [[-0.7, -0.7
                                   "program": "l = ctc_loss(lp, tg, [1.5], [1])"})
 error("ctc_batch_size", {"inputs": {"lp": [[[-1.0, -0.5]], [[-0.7, -0.7]]], "tg": {"data": [[1]], "dtype": "int64"}},
                          "program": "l = ctc_loss(lp, tg, [2, 2], [1])"})
+
+# ============================================================================ /v1/activations
+# Requests in the POST /v1/activations/{name} body format; generate.py answers them with
+# torch.nn.functional and writes test/fixtures/activations-parity.json. Every case runs in
+# float32 (nested arrays, the default dtype) and float64 ({"data", "dtype"}), with
+# "jacobian": true unless stated. grad_output, when given, is a fixed pattern in the case's dtype.
+ACTIVATION_CASES: list[dict] = []
+
+ACT_V = [-3.0, -1.5, -0.6, -0.2, 0.0, 0.3, 0.9, 2.5]           # 1-D, one zero
+ACT_M = [[-1.2, 0.4, 2.2], [0.7, -0.3, 1.5]]                     # 2-D, for grad_output and dims
+ACT_KINKS = [-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0, 6.0]          # where piecewise ones switch
+ACT_LARGE = [-100.0, -30.0, -5.0, 5.0, 30.0, 100.0]
+GO_PATTERN = [0.75, -0.25, 1.25, 0.5, -1.0, 0.25, 1.5, -0.5]
+
+
+def act_case(name, label, input, options=None, grad_output=False, jacobian=True, dtypes=(F32, F64), tol=None, note=None):
+    """One activation call; `grad_output=True` adds the fixed pattern shaped like the input."""
+    for dt in dtypes:
+        body = {"input": input if dt == F32 else {"data": input, "dtype": dt}}
+        body.update(options or {})
+        if grad_output:
+            flat = []
+
+            def shape_like(v):
+                if isinstance(v, list):
+                    return [shape_like(e) for e in v]
+                flat.append(GO_PATTERN[len(flat) % len(GO_PATTERN)])
+                return flat[-1]
+            go_data = shape_like(input)
+            body["grad_output"] = go_data if dt == F32 else {"data": go_data, "dtype": dt}
+        if jacobian:
+            body["jacobian"] = True
+        ACTIVATION_CASES.append({"name": f"{name}/{label}[{dt}]", "activation": name, "request": body,
+                                 "tol": tol, "note": note})
+
+
+# Options by activation: each option set is one more case (defaults always run).
+ACT_OPTIONS = {
+    "sigmoid": [], "tanh": [], "relu": [], "selu": [], "silu": [], "mish": [], "softsign": [],
+    "hardsigmoid": [], "hardswish": [], "relu6": [], "logsigmoid": [], "tanhshrink": [],
+    "leaky_relu": [{"negative_slope": 0.1}, {"negative_slope": 0.0}, {"negative_slope": 1.5}],
+    "elu": [{"alpha": 0.5}, {"alpha": 2.0}],
+    "celu": [{"alpha": 0.5}, {"alpha": 2.0}],
+    "gelu": [{"approximate": "tanh"}, {"approximate": "none"}],
+    "softplus": [{"beta": 2.0}, {"threshold": 1.0}, {"beta": 2.0, "threshold": 5.0}, {"beta": 0.5, "threshold": 0.5}],
+    "hardtanh": [{"min_val": -2.0, "max_val": 0.5}, {"min_val": 0.0, "max_val": 6.0}],
+    "hardshrink": [{"lambd": 1.0}, {"lambd": 0.1}],
+    "softshrink": [{"lambd": 1.0}, {"lambd": 0.1}],
+    "threshold": [{"threshold": 0.1, "value": 20.0}, {"threshold": -1.0, "value": -2.0}],
+}
+ACT_REQUIRED = {"threshold": {"threshold": 0.5, "value": -1.0}}
+PIECEWISE = {"relu", "leaky_relu", "relu6", "hardtanh", "hardsigmoid", "hardswish", "hardshrink", "softshrink",
+             "threshold", "elu", "celu", "selu"}
+
+for _act, _variants in ACT_OPTIONS.items():
+    _base = ACT_REQUIRED.get(_act, {})
+    act_case(_act, "defaults", ACT_V, _base)
+    for _opts in _variants:
+        act_case(_act, ",".join(f"{k}={v}" for k, v in _opts.items()), ACT_V, {**_base, **_opts})
+    act_case(_act, "grad_output_2d", ACT_M, _base, grad_output=True)
+    if _act in PIECEWISE:
+        act_case(_act, "kinks", ACT_KINKS, _base, note="derivatives at the switch points follow PyTorch's conventions")
+    act_case(_act, "large", ACT_LARGE, _base, note="saturated regions: no overflow, no NaN")
+
+for _act in ("softmax", "log_softmax", "softmin"):
+    act_case(_act, "1d_dim_none", ACT_V, note="dim=None: PyTorch's legacy rule picks dim 0 for 1-D")
+    act_case(_act, "1d_dim0", ACT_V, {"dim": 0})
+    act_case(_act, "2d_dim_none", ACT_M, note="dim=None: PyTorch's legacy rule picks dim 1 for 2-D")
+    act_case(_act, "2d_dim0", ACT_M, {"dim": 0}, grad_output=True)
+    act_case(_act, "2d_dim1", ACT_M, {"dim": 1}, grad_output=True)
+    act_case(_act, "2d_dim-1", ACT_M, {"dim": -1})
+    act_case(_act, "float32_to_float64", ACT_M, {"dim": 1, "dtype": "float64"}, dtypes=(F32,),
+             note="dtype casts the input first: a float64 output, a float32 gradient")
+    act_case(_act, "3d_dim1", [[[0.1, -0.4], [1.2, 0.3]], [[-0.7, 0.5], [0.2, 2.0]]], {"dim": 1}, grad_output=True)
+
+# hardswish'(3): PyTorch's scalar kernel gives 1.5 (x/3 + 1/2), its vectorised CPU path 1;
+# which one an element gets depends on its position (the tail of a 16-float / 8-double chunk
+# is scalar). The engine follows the scalar kernel everywhere: with 7 elements PyTorch does too.
+act_case("hardswish", "kink_at_3_scalar_path", [-3.0, -1.0, 0.0, 1.0, 2.9, 3.0, 3.1],
+         note="hardswish'(3) = 1.5, PyTorch's scalar kernel (its vectorised path gives 1)")
+
+# Numerical stability where PyTorch is stable.
+act_case("softmax", "stable_1000", [1000.0, 1001.0, 1002.0], {"dim": 0}, note="the API.md example: p_i(δ_ij − p_j)")
+act_case("softmax", "stable_mixed", [1000.0, 0.0, -1000.0], {"dim": 0})
+act_case("log_softmax", "stable_1000", [1000.0, 1001.0, 1002.0], {"dim": 0})
+act_case("log_softmax", "stable_mixed", [10000.0, 0.0, -10000.0], {"dim": 0})
+act_case("softmin", "stable_1000", [-1000.0, -1001.0, -1002.0], {"dim": 0})
+act_case("sigmoid", "stable_100", [-100.0, -88.0, 0.0, 88.0, 100.0])
+act_case("logsigmoid", "stable_100", [-100.0, -88.0, 0.0, 88.0, 100.0])
+act_case("softplus", "above_threshold", [15.0, 19.9, 20.0, 20.1, 25.0, 100.0], note="linear once beta * x > threshold")
+act_case("softplus", "above_threshold_beta", [2.0, 2.4, 2.5, 2.6, 4.0, 50.0], {"beta": 2.0, "threshold": 5.0})
+act_case("tanh", "stable_100", [-100.0, -20.0, 20.0, 100.0])
+
+# The API.md example, as it is written there (float32, no Jacobian).
+act_case("leaky_relu", "api_md_example", [-2.0, -0.5, 0.0, 1.5], {"negative_slope": 0.1}, jacobian=False, dtypes=(F32,))

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Generates test/fixtures/graph-parity.json from tools/parity/cases.py with real PyTorch.
+"""Generates test/fixtures/graph-parity.json and test/fixtures/activations-parity.json
+from tools/parity/cases.py with real PyTorch.
 
 Run from the repository root (torch 1.13 is installed for the system Python only):
 
@@ -29,14 +30,16 @@ sys.path.insert(0, HERE)
 import torch  # noqa: E402
 
 import cases as case_defs  # noqa: E402
-from evaluator import (DTYPE_NAMES, ProgramSyntaxError, evaluate, parse_program,  # noqa: E402
-                       scalar_objective, tensor_from_json, _eval)
+import torch.nn.functional as F  # noqa: E402
+from evaluator import (DTYPE_NAMES, DTYPES, ProgramSyntaxError, evaluate, parse_program,  # noqa: E402
+                       scalar_objective, tensor_from_json, tensor_to_json, _eval)
 
 torch.set_num_threads(1)
 torch.set_default_dtype(torch.float32)
 warnings.filterwarnings("ignore")
 
 OUT = os.path.join(ROOT, "test", "fixtures", "graph-parity.json")
+OUT_ACT = os.path.join(ROOT, "test", "fixtures", "activations-parity.json")
 TOL = {"float32": {"rtol": 2e-4, "atol": 1e-5}, "float64": {"rtol": 1e-8, "atol": 1e-10}}
 PATTERN = [0.75, -0.25, 1.25, 0.5, -1.0, 0.25, 1.5, -0.5]
 
@@ -198,6 +201,58 @@ def fd_info(req: dict, with_hessian: bool):
     return info
 
 
+# --------------------------------------------------------------------------- activations
+
+ACT_RESERVED = {"input", "grad_output", "jacobian", "encoding"}
+
+
+def _act_fn(name):
+    """torch.nn.functional's function for an activation name (torch.* for sigmoid and tanh)."""
+    return {"sigmoid": torch.sigmoid, "tanh": torch.tanh}.get(name) or getattr(F, name)
+
+
+def evaluate_activation(name: str, body: dict) -> dict:
+    """What POST /v1/activations/{name} must answer: output, grad (of sum(output) or with
+    grad_output, as y.backward(grad_output) gives) and, when asked, the full Jacobian."""
+    x, _ = tensor_from_json(body["input"])
+    x.requires_grad_(True)
+    opts = {k: v for k, v in body.items() if k not in ACT_RESERVED}
+    if "dtype" in opts:
+        opts["dtype"] = DTYPES[opts["dtype"]]
+    fn = _act_fn(name)
+    y = fn(x, **opts)
+    if "grad_output" in body:
+        g, _ = tensor_from_json(body["grad_output"])
+    else:
+        g = torch.ones_like(y)
+    (grad,) = torch.autograd.grad(y, x, g)
+    out = {"output": tensor_to_json(y), "grad": tensor_to_json(grad)}
+    if body.get("jacobian"):
+        J = torch.autograd.functional.jacobian(lambda t: fn(t, **opts), x.detach())
+        out["jacobian"] = tensor_to_json(J)
+    return out
+
+
+def generate_activations() -> None:
+    out = []
+    for c in case_defs.ACTIVATION_CASES:
+        body = copy.deepcopy(c["request"])
+        expected = evaluate_activation(c["activation"], body)
+        out.append({"name": c["name"], "activation": c["activation"], "request": body, "expected": expected,
+                    "tol": {k: {**TOL[k], **(c["tol"] or {}).get(k, {})} for k in TOL}, "note": c["note"]})
+    names = [c["name"] for c in out]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise SystemExit(f"duplicate activation case names: {sorted(dup)}")
+    fixture = {"generator": "tools/parity/generate.py", "torch_version": torch.__version__,
+               "tolerances": TOL, "cases": out}
+    with open(OUT_ACT, "w") as f:
+        json.dump(fixture, f, indent=1, allow_nan=False)
+        f.write("\n")
+    acts = sorted({c["activation"] for c in out})
+    print(f"{len(out)} activation cases over {len(acts)} activations -> {os.path.relpath(OUT_ACT, ROOT)}")
+
+
 # --------------------------------------------------------------------------- main
 
 def main() -> None:
@@ -269,6 +324,7 @@ def main() -> None:
           f"{sum('fd' in c for c in out_cases)} fd), {len(out_errors)} error cases -> {os.path.relpath(OUT, ROOT)}")
     for k, v in sorted(fams.items()):
         print(f"  {k:12s} {v}")
+    generate_activations()
 
 
 if __name__ == "__main__":

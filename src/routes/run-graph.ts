@@ -1,0 +1,73 @@
+// Running a built IRGraph on the pool and answering with its tensors: the
+// steps every compute route shares (/v1/graph, /v1/activations). Engine errors
+// become problems located at the request place the failing node came from.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+import { encodeBinaryResponse, encodeResponse } from '../encoding/index.js';
+import { fromEngineError, type Where } from '../errors.js';
+import type { IRGraph } from '../ir/ir.js';
+import type { NativeResult } from '../native.js';
+import { EngineError, type JobPool } from '../pool/pool.js';
+
+export interface GraphRun {
+  result: NativeResult;
+  ms: number;
+}
+
+/**
+ * Runs `graph` (its outputs and backward) on the pool with the configured
+ * limits. `explain` may add a hint to an engine error before it becomes a problem.
+ */
+export async function runGraph(
+  pool: JobPool,
+  cfg: Config,
+  graph: IRGraph,
+  opts: { dryRun?: boolean; explain?: (e: EngineError) => void } = {},
+): Promise<GraphRun> {
+  try {
+    const outcome = await pool.run({
+      kind: 'graph',
+      dryRun: opts.dryRun === true,
+      inputs: graph.inputs,
+      nodes: graph.nodes,
+      outputs: graph.outputs.map((o) => o.slot),
+      backward: graph.backward,
+      limits: {
+        maxBytes: cfg.maxJobBytes,
+        maxFlops: cfg.maxJobFlops,
+        maxOps: cfg.maxJobOps,
+        maxElements: cfg.maxTensorElements,
+      },
+    });
+    return { result: outcome.result, ms: outcome.ms };
+  } catch (e) {
+    if (!(e instanceof EngineError)) throw e;
+    opts.explain?.(e);
+    // An engine error outside every node comes from the final backward
+    // (e.g. a non-scalar `of` without grad_output): point at /backward/of.
+    if (e.node === undefined && graph.backward) throw fromEngineError(new EngineError(e.code, e.message, 0), () => ({ path: '/backward/of' }));
+    throw fromEngineError(e, (n) => sourcePath(graph, n));
+  }
+}
+
+/**
+ * Sends an answer built with the engine's raw tensors in the form the client
+ * asked for: binary framing (Accept: application/octet-stream), base64 or nested JSON.
+ */
+export function sendTensors(req: FastifyRequest, reply: FastifyReply, raw: Record<string, unknown>, encoding: 'json' | 'base64' | undefined, ms: number) {
+  reply.header('x-job-ms', ms.toFixed(3));
+  if (wantsBinary(req.headers.accept)) return reply.type('application/octet-stream').send(encodeBinaryResponse(raw) as never);
+  return encodeResponse(raw, encoding === 'base64' ? 'base64' : 'json');
+}
+
+/** Accept: application/octet-stream asks for the binary (safetensors-style) framing. */
+export function wantsBinary(accept: string | undefined): boolean {
+  return accept !== undefined && /application\/octet-stream/i.test(accept) && !/application\/json/i.test(accept);
+}
+
+/** Where node n came from: a JSON pointer, with line and column in a program. */
+export function sourcePath(graph: IRGraph, n: number): Where {
+  const s = graph.sources[n];
+  if (!s) return { path: '/' };
+  return s.line !== undefined ? { path: s.path, line: s.line, ...(s.column !== undefined ? { column: s.column } : {}) } : { path: s.path };
+}
