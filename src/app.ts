@@ -9,6 +9,7 @@ import { installAccess } from './auth.js';
 import { ProblemError } from './errors.js';
 import { JobPool } from './pool/pool.js';
 import { activationRoutes } from './routes/activations.js';
+import { lossRoutes } from './routes/losses.js';
 import { registerBinaryBodies } from './routes/binary.js';
 import { graphRoutes } from './routes/graph.js';
 import { healthRoutes } from './routes/health.js';
@@ -52,6 +53,7 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
       tags: [
         { name: 'graph', description: 'Evaluate tensor graphs and their gradients' },
         { name: 'activations', description: 'Activation functions, their gradients, Jacobians and plots' },
+        { name: 'losses', description: 'Every torch.nn.functional loss, its value and its gradients' },
         { name: 'operations', description: 'Health and readiness' },
       ],
     },
@@ -63,6 +65,7 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
 
   graphRoutes(app, cfg, pool);
   activationRoutes(app, cfg, pool);
+  lossRoutes(app, cfg, pool);
   opsRoutes(app);
   healthRoutes(app, pool);
   return app;
@@ -149,7 +152,7 @@ function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) =>
     sendProblem(
       reply,
-      new ProblemError('notFound', `no route ${req.method} ${req.url.split('?')[0]}; see GET /docs for the API (routes: POST /v1/graph, GET /v1/ops, GET /v1/activations, POST /v1/activations/{name}, GET /v1/activations/{name}/plot.svg, GET /healthz, GET /readyz, GET /openapi.json)`),
+      new ProblemError('notFound', `no route ${req.method} ${req.url.split('?')[0]}; see GET /docs for the API (routes: POST /v1/graph, GET /v1/ops, GET /v1/activations, POST /v1/activations/{name}, GET /v1/activations/{name}/plot.svg, GET /v1/losses, POST /v1/losses/{name}, GET /healthz, GET /readyz, GET /openapi.json)`),
     ),
   );
 }

@@ -74,6 +74,26 @@ std::vector<int64_t> read_ints(const Tensor& t) {
 
 }  // namespace
 
+// PyTorch's ctc_loss backward returns exp(log_probs) - posterior: the gradient
+// with respect to the logits of a log_softmax, not the derivative with respect
+// to log_probs (which is -posterior). Chained through log_softmax, as ctc_loss
+// is meant to be used, both give the same answer; to also answer a gradient
+// taken with respect to log_probs as PyTorch does, each sample's loss gets this
+// term: worth 0, with gradient exp(log_probs) on its frames t < input_length.
+static Tensor softmax_shortcut_term(const Tensor& lp, const std::vector<int64_t>& il, bool meta) {
+  const int64_t T = lp.size(0), N = lp.size(1);
+  Tensor valid = Tensor::zeros({T, N, 1}, lp.dtype());
+  if (!meta && !valid.is_meta())
+    GS_DISPATCH_FLOAT(lp.dtype(), V, {
+      for (int64_t t = 0; t < T; ++t)
+        for (int64_t b = 0; b < N; ++b) valid.data<V>()[t * N + b] = t < il[static_cast<size_t>(b)] ? V{1} : V{0};
+    });
+  Tensor out = Tensor::zeros({N}, lp.dtype());
+  return record(out, "ctc_softmax_shortcut", {lp}, [lp, valid, N](const Tensor& g, const BackwardCtx&) -> Grads {
+    return {mul(reshape(g, {1, N, 1}), mul(exp(lp), valid))};
+  });
+}
+
 Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets_in, const Tensor& input_lengths_in,
                 const Tensor& target_lengths_in, int64_t blank, Reduction r, bool zero_infinity) {
   const bool batched = log_probs.dim() == 3;
@@ -214,6 +234,7 @@ Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets_in, const Tensor&
       }
     loss = where(empty_in, empty_val, loss);
   }
+  loss = add(loss, softmax_shortcut_term(lp, il, meta));
   if (zero_infinity) loss = where(eq(loss, num(INFINITY, loss)), num(0.0, loss), loss);
   switch (r) {
     case Reduction::None: return batched ? loss : reshape(loss, {});

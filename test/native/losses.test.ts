@@ -46,10 +46,15 @@ function err(f: () => unknown): { code: string; message: string } {
   throw new Error('expected an error');
 }
 
-// An op argument: 'x' is the input under test (slot 0), {extra: i} the i-th extra input.
+// An op argument: 'x' is the input under test (slot 0), {extra: i} the i-th
+// extra input, LSM is log_softmax(x, -1) (computed by a node before the op).
 type A = unknown;
-const mapArgs = (args: A[], base: number) =>
-  args.map((a) => (a === 'x' ? { t: 0 } : a && typeof a === 'object' && 'extra' in (a as object) ? { t: base + (a as { extra: number }).extra } : a));
+const LSM = 'log_softmax(x)';
+const mapArgs = (args: A[], base: number, lsmSlot = -1) =>
+  args.map((a) =>
+    a === 'x' ? { t: 0 } : a === LSM ? { t: lsmSlot } : a && typeof a === 'object' && 'extra' in (a as object) ? { t: base + (a as { extra: number }).extra } : a,
+  );
+const preludeOf = (args: A[]) => (args.includes(LSM) ? [{ op: 'log_softmax', args: [{ t: 0 }, -1, null] }] : []);
 
 /** Runs op(args) and returns its output and d(sum(w * out))/dx for fixed weights w. */
 function run(op: string, args: A[], x: In, extras: In[] = []) {
@@ -73,10 +78,13 @@ function weights(n: number, seed: number): number[] {
 // S_k (a backward pass through the recorded graph of the gradient for k = 2)
 // is compared with central differences of S_k.
 function job(op: string, args: A[], x: number[], xshape: number[], extras: In[], outShape: number[], order: number) {
-  const base = 3 + extras.length; // slot of op's output
+  const first = 3 + extras.length; // first node slot
+  const pre = preludeOf(args);
+  const base = first + pre.length; // slot of op's output
   const inputs: In[] = [t(x, xshape, 'float64', true), t(weights(numel(outShape), 7), outShape), t(weights(x.length, 11), xshape), ...extras];
   const nodes: { op: string; args: unknown[] }[] = [
-    { op, args: mapArgs(args, 3) },
+    ...pre,
+    { op, args: mapArgs(args, 3, first) },
     { op: 'mul', args: [{ t: base }, { t: 1 }] },
     { op: 'sum', args: [{ t: base + 1 }, null, false] },
   ];
@@ -94,10 +102,10 @@ function fdCheck(op: string, args: A[], x: number[], xshape: number[], extras: I
   const probe = addon.run({
     meta: true,
     inputs: [{ dtype: 'float64', shape: xshape }, ...extras.map((e) => ({ dtype: e.dtype, shape: e.shape }))],
-    nodes: [{ op, args: mapArgs(args, 1) }],
+    nodes: [...preludeOf(args), { op, args: mapArgs(args, 1, 1 + extras.length) }],
     outputs: [],
   });
-  const outShape: number[] = probe.slots[1 + extras.length].shape;
+  const outShape: number[] = probe.slots[1 + extras.length + preludeOf(args).length].shape;
   for (const order of [1, 2]) {
     const j = job(op, args, x, xshape, extras, outShape, order);
     const r = addon.run({ meta: false, inputs: j.inputs, nodes: j.nodes, outputs: [j.s], backward: { of: j.s, wrt: [0] } });
@@ -132,18 +140,20 @@ function logProbs(T: number, N: number, C: number, seed = 3): number[] {
   return out;
 }
 
+// PyTorch's ctc_loss gradient is exp(log_probs) - posterior: right once chained
+// through log_softmax (how ctc_loss is used), so ctc is checked from logits.
 describe('second-order gradients against finite differences (float64)', () => {
   it('ctc_loss: padded targets, every reduction, shorter input and target lengths', () => {
     const T = 5, N = 2, C = 4;
     const x = logProbs(T, N, C);
     const extras = [idx([1, 2, 2, 3, 1, 0], [2, 3]), idx([5, 4]), idx([3, 2])];
-    for (const red of ['mean', 'sum', 'none']) fdCheck('ctc_loss', ['x', { extra: 0 }, { extra: 1 }, { extra: 2 }, 0, red, false], x, [T, N, C], extras);
+    for (const red of ['mean', 'sum', 'none']) fdCheck('ctc_loss', [LSM, { extra: 0 }, { extra: 1 }, { extra: 2 }, 0, red, false], x, [T, N, C], extras);
   });
   it('ctc_loss: concatenated targets, blank 2, unbatched input', () => {
     const x = logProbs(6, 2, 4, 5);
-    fdCheck('ctc_loss', ['x', { extra: 0 }, { extra: 1 }, { extra: 2 }, 2, 'mean', false], x, [6, 2, 4], [idx([1, 3, 3, 0, 1]), idx([6, 6]), idx([3, 2])]);
+    fdCheck('ctc_loss', [LSM, { extra: 0 }, { extra: 1 }, { extra: 2 }, 2, 'mean', false], x, [6, 2, 4], [idx([1, 3, 3, 0, 1]), idx([6, 6]), idx([3, 2])]);
     const u = logProbs(5, 1, 3, 9);
-    fdCheck('ctc_loss', ['x', { extra: 0 }, { extra: 1 }, { extra: 2 }, 0, 'none', false], u, [5, 3], [idx([1, 2]), idx([5], []), idx([2], [])]);
+    fdCheck('ctc_loss', [LSM, { extra: 0 }, { extra: 1 }, { extra: 2 }, 0, 'none', false], u, [5, 3], [idx([1, 2]), idx([5], []), idx([2], [])]);
   });
   it('multi_margin_loss: p = 1 and 2, margin, weight', () => {
     const x = [1.2, -0.4, 0.3, 0.8, 0.1, 0.9, -1.3, 0.25, -0.6, 0.45, 1.7, -0.2];
@@ -192,7 +202,7 @@ describe('ctc_loss edge cases', () => {
       expect(r.grad.some((g) => g !== 0)).toBe(true);
     }
     // Second order stays finite too.
-    fdCheck('ctc_loss', ['x', { extra: 0 }, { extra: 1 }, { extra: 2 }, 0, 'sum', true], lp, [T, N, C], impossible);
+    fdCheck('ctc_loss', [LSM, { extra: 0 }, { extra: 1 }, { extra: 2 }, 0, 'sum', true], lp, [T, N, C], impossible);
   });
 
   it('padded and concatenated targets give the same losses and gradients', () => {
@@ -222,7 +232,8 @@ describe('ctc_loss edge cases', () => {
       [idx([1, 2]), idx([2], []), idx([2], [])]);
     expect(r.shape).toEqual([]);
     expect(r.out[0]).toBeCloseTo(-(Math.log(0.5) + Math.log(0.6)), 12);
-    expect(r.grad).toEqual([0, -1, 0, 0, 0, -1]);
+    // PyTorch's convention: exp(log_probs) minus the path posterior (1 on the path).
+    [0.2, 0.5 - 1, 0.3, 0.1, 0.3, 0.6 - 1].forEach((g, i) => expect(r.grad[i]).toBeCloseTo(g, 12));
   });
 
   it('errors: PyTorch messages, labels out of range, non-integer lengths', () => {
