@@ -12,6 +12,8 @@ import { registerBinaryBodies } from './routes/binary.js';
 import { graphRoutes } from './routes/graph.js';
 import { healthRoutes } from './routes/health.js';
 import { opsRoutes } from './routes/ops.js';
+import { optimizeRoutes } from './routes/optimize.js';
+import { optimizerRoutes } from './routes/optimizers.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -49,6 +51,7 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
       },
       tags: [
         { name: 'graph', description: 'Evaluate tensor graphs and their gradients' },
+        { name: 'optimizers', description: 'Optimizer steps, schedulers and training loops (torch.optim semantics)' },
         { name: 'operations', description: 'Health and readiness' },
       ],
     },
@@ -60,6 +63,8 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
 
   graphRoutes(app, cfg, pool);
   opsRoutes(app);
+  optimizerRoutes(app, cfg, pool);
+  optimizeRoutes(app, cfg, pool);
   healthRoutes(app, pool);
   return app;
 }
@@ -99,7 +104,7 @@ function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) =>
     sendProblem(
       reply,
-      new ProblemError('notFound', `no route ${req.method} ${req.url.split('?')[0]}; see GET /docs for the API (routes: POST /v1/graph, GET /v1/ops, GET /healthz, GET /readyz, GET /openapi.json)`),
+      new ProblemError('notFound', `no route ${req.method} ${req.url.split('?')[0]}; see GET /docs for the API (routes: POST /v1/graph, GET /v1/ops, GET /v1/optimizers, POST /v1/optimizers/{name}/step, GET /v1/schedulers, POST /v1/optimize, GET /healthz, GET /readyz, GET /openapi.json)`),
     ),
   );
 }
