@@ -126,10 +126,7 @@ OptimizeResult optimize(OptimizeJob& job, OptimizeResult& out) {
   resolve_groups(def, job.groups);
 
   IRProgram& prog = job.prog;
-  prog.backward = true;
-  prog.of = job.loss_slot;
-  prog.wrt = job.param_slots;
-  prog.grad_output = -1;
+  prog.backward = false;
 
   // 1. Check and cost one evaluation on shapes alone, then the whole loop.
   RunOptions meta = job.run;
@@ -143,10 +140,20 @@ OptimizeResult optimize(OptimizeJob& job, OptimizeResult& out) {
     if (t.requires_grad()) m.set_requires_grad(true);
     meta_inputs.push_back(m);
   }
+  {
+    // The loss must be a scalar: checked on the forward alone, with a message
+    // that names it (the backward would only say "implicitly created").
+    RunResult fwd = execute(prog, meta_inputs, meta);
+    const Slot& ls = fwd.slots.at(static_cast<size_t>(job.loss_slot));
+    if (ls.is_list || !ls.t.defined() || ls.t.numel() != 1)
+      throw ShapeError("the loss '" + job.loss_name + "' must be a scalar, but it has shape " +
+                       (ls.is_list || !ls.t.defined() ? std::string("(a list of tensors)") : shape_str(ls.t.shape())));
+  }
+  prog.backward = true;
+  prog.of = job.loss_slot;
+  prog.wrt = job.param_slots;
+  prog.grad_output = -1;
   RunResult mr = execute(prog, meta_inputs, meta);
-  const Tensor& ml = mr.slots.at(static_cast<size_t>(job.loss_slot)).t;
-  if (!ml.defined() || ml.numel() != 1)
-    throw ShapeError("the loss '" + job.loss_name + "' must be a scalar, but it has shape " + (ml.defined() ? shape_str(ml.shape()) : "(a list)"));
   std::vector<Shape> rec_shapes;
   for (size_t k = 0; k < job.record_slots.size(); ++k) {
     const Slot& sl = mr.slots.at(static_cast<size_t>(job.record_slots[k]));

@@ -218,10 +218,9 @@ def sched_case(spec, optimizer, steps):
     opt = CLASSES[optimizer]([env["w"]], lr=0.1)
     opt.add_param_group({"params": [env["b"]], "lr": 0.01})
     sched = build_scheduler(spec, opt)
-    hist = {"loss": [], "lr": [], "lr_b": []}
+    hist = {"loss": [], "lr": []}
     for _ in range(steps):
         hist["lr"].append(opt.param_groups[0]["lr"])
-        hist["lr_b"].append(opt.param_groups[1]["lr"])
         opt.zero_grad()
         loss = run_program(program, env)["loss"]
         loss.backward()
@@ -236,7 +235,8 @@ def sched_case(spec, optimizer, steps):
         "url": "/v1/optimize",
         "body": {"inputs": inputs, "program": program, "loss": "loss", "optimizer": opt_spec, "scheduler": spec, "steps": steps},
         "dtype": "float32",
-        "expected": {"params": {"w": tj(env["w"]), "b": tj(env["b"])}, "history": {"loss": hist["loss"], "lr": hist["lr"]}, "lr_b": hist["lr_b"]},
+        "expected": {"params": {"w": tj(env["w"]), "b": tj(env["b"])}, "history": {"loss": hist["loss"], "lr": hist["lr"]},
+                     "final_lrs": [g["lr"] for g in opt.param_groups]},
     }
 
 
