@@ -135,7 +135,7 @@ function resultBody(r: NativeOptimizeResult, optimizer: string, names: string[],
  * end the stream with a problem object as the last line.
  */
 async function streamNdjson(
-  req: FastifyRequest,
+  _req: FastifyRequest,
   reply: FastifyReply,
   pool: JobPool,
   job: Omit<OptimizeJob, 'cancel' | 'deadlineAt'>,
@@ -160,7 +160,9 @@ async function streamNdjson(
     started = true;
     onFirst?.();
   });
-  req.raw.on('close', () => {
+  // The response closing before the last line means the client went away:
+  // cancel the job so the worker is free at once.
+  reply.raw.on('close', () => {
     if (!finished) abort.abort();
   });
   const everyStep = Math.max(1, Math.floor(job.steps / 1000));

@@ -235,3 +235,37 @@ describe('POST /v1/optimize', () => {
     expect(flatLoss.body).not.toContain('log scale');
   });
 });
+
+describe('NDJSON over a real socket', () => {
+  it('streams while the loop runs, and a client that goes away cancels the job', async () => {
+    const server = await testApp({ workers: 1, maxOptimizeSteps: 1_000_000, maxJobFlops: 1e16, maxJobOps: 1e12 });
+    try {
+      await server.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = server.server.address() as { port: number };
+      const url = `http://127.0.0.1:${port}/v1/optimize`;
+      const headers = { 'content-type': 'application/json', accept: 'application/x-ndjson' };
+      const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ inputs: { x: { data: [2.0], requires_grad: true } }, program: 'y = (2 * x) ** 2', loss: 'y', optimizer: { name: 'sgd', lr: 0.01 }, steps: 300 }) });
+      const lines = (await res.text()).trim().split('\n');
+      expect(lines).toHaveLength(301);
+      expect(JSON.parse(lines[299]!).step).toBe(299);
+
+      const ac = new AbortController();
+      const long = await fetch(url, {
+        method: 'POST',
+        headers,
+        signal: ac.signal,
+        body: JSON.stringify({ inputs: { x: { shape: [64, 64], data: Array(4096).fill(0.01), requires_grad: true } }, program: 'y = (x @ x).sum()', loss: 'y', optimizer: { name: 'sgd', lr: 1e-9 }, steps: 1_000_000 }),
+      });
+      await long.body!.getReader().read();
+      ac.abort();
+      // The only worker is free again long before the job's deadline.
+      const started = Date.now();
+      const next = await fetch(`http://127.0.0.1:${port}/v1/optimizers/sgd/step`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params: { w: [1] }, grads: { w: [1] }, lr: 0.1 }) });
+      expect(next.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      server.server.closeAllConnections(); // fetch keeps connections alive
+      await server.close();
+    }
+  });
+});
