@@ -207,9 +207,11 @@ void check_state(const OptimizerDef& def, const std::string& pname, const Tensor
 }
 
 void optimizer_step(const OptimizerDef& def, std::vector<Group>& groups, std::vector<Tensor>& params,
-                    const std::vector<Tensor>& grads, std::vector<ParamState>& states) {
+                    const std::vector<Tensor>& grads, std::vector<ParamState>& states,
+                    const std::vector<bool>* has_grad) {
   for (auto& g : groups) {
     for (size_t i : g.params) {
+      if (has_grad && !(*has_grad)[i]) continue;
       if (states[i].empty()) states[i] = def.init(params[i], g.h);
       Tensor gi = cast_to(grads[i], params[i].dtype());
       def.step(params[i], gi, states[i], g.h);

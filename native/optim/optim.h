@@ -111,9 +111,11 @@ struct OptimizerRegistrar {
 void check_state(const OptimizerDef& def, const std::string& pname, const Tensor& p, const Options& h, ParamState& s);
 
 // One step of a whole optimizer over its groups; params[i] and grads[i]
-// pair up, states[i] is params[i]'s state (filled on first use).
+// pair up, states[i] is params[i]'s state (filled on first use). A parameter
+// with has_grad[i] false is skipped, as PyTorch skips one whose .grad is None.
 void optimizer_step(const OptimizerDef& def, std::vector<Group>& groups, std::vector<Tensor>& params,
-                    const std::vector<Tensor>& grads, std::vector<ParamState>& states);
+                    const std::vector<Tensor>& grads, std::vector<ParamState>& states,
+                    const std::vector<bool>* has_grad = nullptr);
 
 // Elementwise helpers shared by the kernels.
 Tensor zeros_like(const Tensor& p);

@@ -266,6 +266,21 @@ OptimizeResult optimize(OptimizeJob& job, OptimizeResult& out) {
     }
     return loss;
   };
+  // Parameters the loss does not depend on get no .grad in PyTorch, and
+  // optimizers skip them (no update, no state): find them on the graph.
+  std::vector<bool> has_grad(np, false);
+  {
+    std::vector<bool> needed(static_cast<size_t>(prog.num_inputs) + prog.nodes.size(), false);
+    needed[static_cast<size_t>(job.loss_slot)] = true;
+    for (size_t i = prog.nodes.size(); i-- > 0;) {
+      if (!needed[static_cast<size_t>(prog.num_inputs) + i]) continue;
+      for (const auto& a : prog.nodes[i].args) {
+        if (a.slot >= 0) needed[static_cast<size_t>(a.slot)] = true;
+        for (int sl : a.slots) needed[static_cast<size_t>(sl)] = true;
+      }
+    }
+    for (size_t i = 0; i < np; ++i) has_grad[i] = needed[static_cast<size_t>(job.param_slots[i])];
+  }
   std::vector<Tensor> grads;
   for (step = 0; step < job.steps; ++step) {
     c.check_cancel();
@@ -276,7 +291,7 @@ OptimizeResult optimize(OptimizeJob& job, OptimizeResult& out) {
       loss = lbfgs_step(params, [&](std::vector<double>& g) { return evaluate(nullptr, &g); }, lb, job.groups[0].h);
     } else {
       loss = evaluate(&grads, nullptr);
-      optimizer_step(def, job.groups, params, grads, states);
+      optimizer_step(def, job.groups, params, grads, states, &has_grad);
     }
     out.loss.push_back(loss);
     if (sched) sched->step(loss);

@@ -35,10 +35,11 @@ export function decodeState(sd: StateDict | null | undefined, names: string[], c
     for (const [k, v] of Object.entries(entry)) {
       const path = `${base}/state/${pointer(n)}/${pointer(k)}`;
       if (v === null || typeof v === 'number') out[k] = v;
-      else if (k === 'ro' && Array.isArray(v)) out[k] = v.map((x, i) => (typeof x === 'number' ? x : Number.NaN)).map((x, i) => {
-        if (Number.isNaN(x)) throw problemAt('invalidValue', `${path}/${i}`, "'ro' must be a list of numbers");
-        return x;
-      });
+      else if (k === 'ro' && Array.isArray(v))
+        out[k] = v.map((x, i) => {
+          if (typeof x !== 'number') throw problemAt('invalidValue', `${path}/${i}`, "LBFGS's 'ro' must be a list of numbers");
+          return x;
+        });
       else if (Array.isArray(v) && v.length > 0 && v[0] !== null && typeof v[0] === 'object' && !Array.isArray(v[0]))
         out[k] = v.map((x, i) => tensor(x, `${path}/${i}`, cfg));
       else if (Array.isArray(v) && v.length === 0) out[k] = [];

@@ -77,6 +77,8 @@ describe('training loops match PyTorch', () => {
     expectClose(res.body.history.loss, c.expected.history.loss, tol, 'history/loss');
     for (const k of Object.keys(c.expected.history)) if (k !== 'lr' && k !== 'loss') expectClose(res.body.history[k], c.expected.history[k], tol, `history/${k}`);
     expectClose(res.body.params, c.expected.params, tol, 'params');
+    // Which parameters have a state (a parameter without a gradient has none).
+    if (c.expected.state_keys) expect(Object.keys(res.body.state.state).sort()).toEqual(c.expected.state_keys);
     // Every group's lr after the last scheduler step (the second group has its own base lr).
     if (c.expected.final_lrs)
       expectClose(res.body.state.param_groups.map((g: { lr: number }) => g.lr), c.expected.final_lrs, { rtol: 1e-12, atol: 1e-15 }, 'param_groups/lr');

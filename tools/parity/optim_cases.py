@@ -71,6 +71,8 @@ LOOP = [
     ("rprop with sign changes", QUAD_INPUTS, QUAD, "loss", {"name": "rprop", "lr": 0.3}, None, 12, []),
     ("adam with exponential_lr", QUAD_INPUTS, QUAD, "loss", {"name": "adam", "lr": 0.1}, {"name": "exponential_lr", "gamma": 0.9}, 15, ["w"]),
     ("sparse_adam in a loop", QUAD_INPUTS, QUAD, "loss", {"name": "sparse_adam", "lr": 0.1}, None, 10, []),
+    ("a parameter the loss does not use is skipped (its .grad is None)", {**QUAD_INPUTS, "v": {"data": [1.0, 2.0], "requires_grad": True}}, QUAD, "loss",
+     {"name": "adamw", "lr": 0.1}, None, 4, []),
 ]
 
 LBFGS = [

@@ -189,7 +189,8 @@ def loop_case(label, inputs, program, loss_name, optimizer, scheduler, steps, re
         "url": "/v1/optimize",
         "body": body,
         "dtype": str(params[0].dtype).replace("torch.", ""),
-        "expected": {"params": {n: tj(p) for n, p in zip(names, params)}, "history": hist},
+        "expected": {"params": {n: tj(p) for n, p in zip(names, params)}, "history": hist,
+                     "state_keys": sorted(state_json(opt, names, params).keys())},
     }
 
 
