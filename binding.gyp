@@ -18,6 +18,7 @@
         "native/gemm.cc",
         "native/ir.cc",
         "<!@(node -p \"require('fs').readdirSync('native/ops').filter(f => f.endsWith('.cc')).map(f => 'native/ops/' + f).join(' ')\")",
+        "<!@(node -p \"require('fs').readdirSync('native/optim').filter(f => f.endsWith('.cc')).map(f => 'native/optim/' + f).join(' ')\")",
         "native/addon/addon.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -70,6 +70,10 @@ RunResult execute(const IRProgram& p, std::vector<Tensor> inputs, const RunOptio
     c.has_deadline = true;
     c.deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(static_cast<int64_t>(o.deadline_ms * 1000));
   }
+  if (o.has_deadline_at) {
+    c.has_deadline = true;
+    c.deadline = o.deadline_at;
+  }
   const std::vector<bool> rec = slots_to_record(p);
   const std::vector<bool> wrt = slots_differentiated(p);
 

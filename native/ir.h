@@ -2,6 +2,7 @@
 // node i writes slot num_inputs + i. The same executor runs in meta mode for
 // the dry run that checks shapes and costs a job before it is admitted.
 #pragma once
+#include <chrono>
 #include <vector>
 
 #include "context.h"
@@ -35,6 +36,9 @@ struct RunOptions {
   Limits limits;
   const volatile int32_t* cancel_flag = nullptr;
   double deadline_ms = 0;  // 0: none
+  // An absolute deadline instead (a loop of runs shares one job deadline).
+  bool has_deadline_at = false;
+  std::chrono::steady_clock::time_point deadline_at;
 };
 
 struct RunResult {

@@ -14,6 +14,8 @@ import { registerBinaryBodies } from './routes/binary.js';
 import { graphRoutes } from './routes/graph.js';
 import { healthRoutes } from './routes/health.js';
 import { opsRoutes } from './routes/ops.js';
+import { optimizeRoutes } from './routes/optimize.js';
+import { optimizerRoutes } from './routes/optimizers.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -54,6 +56,7 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
         { name: 'graph', description: 'Evaluate tensor graphs and their gradients' },
         { name: 'activations', description: 'Activation functions, their gradients, Jacobians and plots' },
         { name: 'losses', description: 'Every torch.nn.functional loss, its value and its gradients' },
+        { name: 'optimizers', description: 'Optimizer steps, schedulers and training loops (torch.optim semantics)' },
         { name: 'operations', description: 'Health and readiness' },
       ],
     },
@@ -67,6 +70,8 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
   activationRoutes(app, cfg, pool);
   lossRoutes(app, cfg, pool);
   opsRoutes(app);
+  optimizerRoutes(app, cfg, pool);
+  optimizeRoutes(app, cfg, pool);
   healthRoutes(app, pool);
   return app;
 }
@@ -152,7 +157,7 @@ function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) =>
     sendProblem(
       reply,
-      new ProblemError('notFound', `no route ${req.method} ${req.url.split('?')[0]}; see GET /docs for the API (routes: POST /v1/graph, GET /v1/ops, GET /v1/activations, POST /v1/activations/{name}, GET /v1/activations/{name}/plot.svg, GET /v1/losses, POST /v1/losses/{name}, GET /healthz, GET /readyz, GET /openapi.json)`),
+      new ProblemError('notFound', `no route ${req.method} ${req.url.split('?')[0]}; see GET /docs for the API (routes: POST /v1/graph, GET /v1/ops, GET /v1/activations, POST /v1/activations/{name}, GET /v1/activations/{name}/plot.svg, GET /v1/losses, POST /v1/losses/{name}, GET /v1/optimizers, POST /v1/optimizers/{name}/step, GET /v1/schedulers, POST /v1/optimize, GET /healthz, GET /readyz, GET /openapi.json)`),
     ),
   );
 }

@@ -24,8 +24,58 @@ export interface NativeOpInfo {
   autograd: boolean;
 }
 
+/** A hyper-parameter of an optimizer or scheduler, from the engine's registry. */
+export interface NativeHyper {
+  name: string;
+  type: string;
+  required: boolean;
+  default?: unknown;
+  doc: string;
+}
+
+export interface NativeOptimizerInfo {
+  name: string;
+  class: string;
+  doc: string;
+  closure: boolean;
+  hyperparameters: NativeHyper[];
+}
+
+export interface NativeSchedulerInfo {
+  name: string;
+  class: string;
+  doc: string;
+  hyperparameters: NativeHyper[];
+}
+
+/** A parameter's state as the engine writes it: numbers, tensors, lists of either, or null. */
+export type NativeStateValue = number | null | NativeTensor | NativeTensor[] | number[];
+export type NativeParamState = Record<string, NativeStateValue>;
+
+export interface NativeGroup {
+  params: number[];
+  options: Record<string, unknown>;
+}
+
+export interface NativeStepResult {
+  params: NativeTensor[];
+  state: NativeParamState[];
+  groups: NativeGroup[];
+}
+
+export interface NativeOptimizeResult extends NativeStepResult {
+  loss: ArrayBuffer; // float64, one per step
+  lr: ArrayBuffer; // float64, one per step
+  records: NativeTensor[]; // one per recorded name, shape [steps, ...]
+  cost: { bytes: number; flops: number; ops: number };
+}
+
 export interface NativeAddon {
   run(job: unknown): NativeResult;
+  optimizerStep(job: unknown): NativeStepResult;
+  optimize(job: unknown): NativeOptimizeResult;
+  listOptimizers(): NativeOptimizerInfo[];
+  listSchedulers(): NativeSchedulerInfo[];
   listOps(): NativeOpInfo[];
   setBlas(on: boolean): boolean;
   blasInfo(): { available: boolean; enabled: boolean; core: string };

@@ -4,10 +4,11 @@
 // worker is free again right after.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Config } from '../config.js';
 import { ProblemError } from '../errors.js';
-import type { GraphJob, JobOutcome } from '../worker/job.js';
+import type { Job, JobOutcome, JobResults } from '../worker/job.js';
 
 // The worker must be JavaScript: from the built service it sits beside this
 // file's directory; under vitest (running src/*.ts) it is the built copy in dist/.
@@ -16,7 +17,26 @@ function workerFile(): string {
   return here.endsWith('.ts') ? resolve(dirname(here), '../../dist/worker/worker.js') : resolve(dirname(here), '../worker/worker.js');
 }
 
-export type JobInput = Omit<GraphJob, 'cancel' | 'deadlineAt'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type JobInput = DistributiveOmit<Job, 'cancel' | 'deadlineAt'>;
+
+export interface RunOptions {
+  /** Aborting sets the job's cancel flag (e.g. the client went away). */
+  signal?: AbortSignal;
+}
+
+/** Buffers of a job's input typed arrays that can be moved, not copied, to the worker. */
+function inputBuffers(input: JobInput): ArrayBuffer[] {
+  const whole = (d: ArrayBufferView | undefined) =>
+    d && d.byteLength > 0 && d.byteOffset === 0 && d.byteLength === d.buffer.byteLength ? [d.buffer as ArrayBuffer] : [];
+  switch (input.kind) {
+    case 'graph':
+    case 'optimize':
+      return input.inputs.flatMap((i) => whole(i.data));
+    case 'optimizerStep':
+      return [...input.params, ...input.grads].flatMap((t) => whole(t.data));
+  }
+}
 
 export class JobPool {
   private readonly piscina: Piscina;
@@ -50,11 +70,14 @@ export class JobPool {
     return this.piscina.queueSize >= this.cfg.maxQueue;
   }
 
-  async run(input: JobInput): Promise<Extract<JobOutcome, { ok: true }>> {
+  async run<I extends JobInput>(input: I, options: RunOptions = {}): Promise<Extract<JobOutcome<JobResults[I['kind']]>, { ok: true }>> {
     const cancel = new Int32Array(new SharedArrayBuffer(4));
     const deadlineMs = this.cfg.jobDeadlineMs;
-    const job: GraphJob = { ...input, cancel, deadlineAt: Date.now() + deadlineMs };
-    const transferList = input.inputs.flatMap((i) => (i.data && i.data.byteLength > 0 && i.data.byteOffset === 0 && i.data.byteLength === i.data.buffer.byteLength ? [i.data.buffer as ArrayBuffer] : []));
+    const job = { ...input, cancel, deadlineAt: Date.now() + deadlineMs } as Job;
+    const transferList: Array<ArrayBuffer | MessagePort> = inputBuffers(input);
+    if (input.kind === 'optimize' && input.progress) transferList.push(input.progress);
+    const onAbort = () => Atomics.store(cancel, 0, 1);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -62,11 +85,12 @@ export class JobPool {
         reject(new ProblemError('deadlineExceeded', `the job ran longer than JOB_DEADLINE_MS (${deadlineMs} ms) and was stopped`));
       }, deadlineMs);
     });
-    let task: Promise<JobOutcome>;
+    let task: Promise<JobOutcome<JobResults[I['kind']]>>;
     try {
-      task = this.piscina.run(job, { transferList: uniqueBuffers(transferList) });
+      task = this.piscina.run(job, { transferList: uniqueBuffers(transferList) as never });
     } catch (e) {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       throw this.mapPoolError(e);
     }
     try {
@@ -75,6 +99,7 @@ export class JobPool {
       return outcome;
     } finally {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
     }
   }
 
@@ -91,7 +116,7 @@ export class JobPool {
   }
 }
 
-function uniqueBuffers(list: ArrayBuffer[]): ArrayBuffer[] {
+function uniqueBuffers<T>(list: T[]): T[] {
   return [...new Set(list)];
 }
 

@@ -35,6 +35,17 @@ describe('OpenAPI and docs', () => {
     expect(validator.version).toBe('3.1');
   });
 
+  it('documents the optimizer routes with examples', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    for (const p of ['/v1/optimizers', '/v1/schedulers']) expect(doc.paths[p].get).toBeTruthy();
+    const schemaOf = (path: string) => {
+      const ref = doc.paths[path].post.requestBody.content['application/json'].schema.$ref as string;
+      return doc.components.schemas[ref.split('/').pop()!];
+    };
+    expect(JSON.stringify(schemaOf('/v1/optimizers/{name}/step').examples)).toContain('momentum');
+    expect(JSON.stringify(schemaOf('/v1/optimize').examples)).toContain('strong_wolfe');
+  });
+
   it('matches the committed openapi/openapi.json (run `npm run openapi` after changing a schema)', async () => {
     const res = await app.inject({ method: 'GET', url: '/openapi.json' });
     const committed = JSON.parse(readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8'));
