@@ -182,6 +182,40 @@ describe('second-order gradients against finite differences (float64)', () => {
   });
 });
 
+// Every other loss, first and second order against finite differences
+// (float64), with inputs away from the kinks of the piecewise ones.
+describe('every loss: first- and second-order finite differences (float64)', () => {
+  const x6 = [0.3, -0.7, 1.1, 0.45, -0.2, 0.8];
+  const y6 = t([0.5, -0.1, 0.9, 1.2, 0.25, 0.1], [2, 3]);
+  const p6 = [0.3, 0.7, 0.45, 0.2, 0.6, 0.85];
+  const pm = t([1, -1, 1], [3]);
+  const cases: Array<[string, A[], number[], number[], In[]]> = [
+    ['mse_loss', ['x', { extra: 0 }, 'mean'], x6, [2, 3], [y6]],
+    ['l1_loss', ['x', { extra: 0 }, 'sum'], x6, [2, 3], [y6]],
+    ['smooth_l1_loss', ['x', { extra: 0 }, 'mean', 0.5], x6, [2, 3], [y6]],
+    ['huber_loss', ['x', { extra: 0 }, 'none', 0.5], x6, [2, 3], [y6]],
+    ['poisson_nll_loss', ['x', { extra: 0 }, true, true, 1e-8, 'mean'], x6, [2, 3], [t([1, 2, 3, 0, 4, 1], [2, 3])]],
+    ['poisson_nll_loss', ['x', { extra: 0 }, false, false, 1e-8, 'sum'], p6, [2, 3], [t([1, 2, 3, 0, 4, 1], [2, 3])]],
+    ['gaussian_nll_loss', ['x', { extra: 0 }, { extra: 1 }, true, 1e-6, 'mean'], x6, [2, 3], [y6, t([0.5, 1, 2, 0.7, 1.5, 0.9], [2, 3])]],
+    ['gaussian_nll_loss', [{ extra: 0 }, { extra: 1 }, 'x', false, 1e-6, 'sum'], p6, [2, 3], [t(x6, [2, 3]), y6]],
+    ['kl_div', ['x', { extra: 0 }, 'batchmean', false], x6.map((v) => v - 2), [2, 3], [t(p6, [2, 3])]],
+    ['kl_div', [{ extra: 0 }, 'x', 'sum', false], p6, [2, 3], [t(x6, [2, 3])]],
+    ['binary_cross_entropy', ['x', { extra: 0 }, { extra: 1 }, 'mean'], p6, [2, 3], [t([1, 0, 1, 0.3, 0, 1], [2, 3]), t([1, 2, 0.5], [3])]],
+    ['binary_cross_entropy_with_logits', ['x', { extra: 0 }, null, 'mean', { extra: 1 }], x6, [2, 3], [t([1, 0, 1, 0.3, 0, 1], [2, 3]), t([3, 1, 2], [3])]],
+    ['margin_ranking_loss', ['x', { extra: 0 }, { extra: 1 }, 0.1, 'mean'], [0.8, 0.2, 0.9], [3], [t([0.3, 0.6, 0.2]), pm]],
+    ['hinge_embedding_loss', ['x', { extra: 0 }, 1.0, 'mean'], [0.3, 1.5, 0.2], [3], [pm]],
+    ['soft_margin_loss', ['x', { extra: 0 }, 'sum'], [0.3, -1.5, 0.2], [3], [pm]],
+    ['cosine_embedding_loss', ['x', { extra: 0 }, { extra: 1 }, 0.1, 'mean'], x6, [2, 3], [y6, t([1, -1])]],
+    ['multilabel_soft_margin_loss', ['x', { extra: 0 }, { extra: 1 }, 'mean'], x6, [2, 3], [t([1, 0, 1, 0, 0, 1], [2, 3]), t([1, 2, 0.5])]],
+    ['cross_entropy', ['x', { extra: 0 }, { extra: 1 }, -100, 'mean', 0.1], x6, [2, 3], [idx([2, 0]), t([1, 2, 0.5])]],
+    ['cross_entropy', ['x', { extra: 0 }, null, -100, 'sum', 0.0], x6, [2, 3], [t([0.2, 0.5, 0.3, 0.6, 0.1, 0.3], [2, 3])]],
+    ['nll_loss', ['x', { extra: 0 }, { extra: 1 }, -100, 'mean'], x6, [2, 3], [idx([1, 2]), t([1, 2, 0.5])]],
+  ];
+  it.each(cases.map((c, i) => [`${c[0]} #${i}`, c] as const))('%s', (_name, [op, args, x, shape, extras]) => {
+    fdCheck(op, args, x, shape, extras);
+  });
+});
+
 describe('ctc_loss edge cases', () => {
   const T = 4, N = 2, C = 3;
   const lp = logProbs(T, N, C, 17);
