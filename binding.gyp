@@ -19,7 +19,7 @@
         "native/ir.cc",
         "<!@(node -p \"require('fs').readdirSync('native/ops').filter(f => f.endsWith('.cc')).map(f => 'native/ops/' + f).join(' ')\")",
         "<!@(node -p \"require('fs').readdirSync('native/optim').filter(f => f.endsWith('.cc')).map(f => 'native/optim/' + f).join(' ')\")",
-        "native/addon/addon.cc"
+        "<!@(node -p \"require('fs').readdirSync('native/addon').filter(f => f.endsWith('.cc')).map(f => 'native/addon/' + f).join(' ')\")"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
