@@ -1,0 +1,44 @@
+// Overload protection: @fastify/under-pressure refuses new requests while the
+// event loop lags or the heap is nearly full, and our own signal refuses new
+// compute requests while the worker queue is full — all before the body is
+// parsed, as a problem+json 503 with Retry-After. /readyz reports the same.
+import underPressure from '@fastify/under-pressure';
+import type { FastifyInstance } from 'fastify';
+import { getHeapStatistics } from 'node:v8';
+import type { Config } from './config.js';
+import { ProblemError } from './errors.js';
+import type { JobPool } from './pool/pool.js';
+
+/** Routes that stay up under pressure: probes and metrics must keep answering. */
+const EXEMPT = /^\/(healthz|readyz|metrics)(\?|$)/;
+
+function overloaded(cfg: Config, why: string): ProblemError {
+  return new ProblemError('overloaded', `the service is overloaded (${why}); retry after ${cfg.retryAfterSeconds} s`, undefined, { 'retry-after': String(cfg.retryAfterSeconds) });
+}
+
+export async function installOverload(app: FastifyInstance, cfg: Config, pool: JobPool): Promise<void> {
+  const heapLimit = cfg.maxHeapUsedBytes > 0 ? cfg.maxHeapUsedBytes : Math.floor(getHeapStatistics().heap_size_limit * 0.9);
+  await app.register(underPressure, {
+    maxEventLoopDelay: cfg.maxEventLoopDelayMs,
+    maxHeapUsedBytes: heapLimit,
+    retryAfter: cfg.retryAfterSeconds,
+    pressureHandler: (req, reply, type) => {
+      if (EXEMPT.test(req.url)) return undefined; // go on
+      const p = overloaded(cfg, type === 'eventLoopDelay' ? 'event loop delay' : type === 'heapUsedBytes' ? 'heap use' : type);
+      for (const [k, v] of Object.entries(p.headers ?? {})) reply.header(k, v);
+      reply.code(503).type('application/problem+json');
+      return JSON.stringify(p.toJSON());
+    },
+  });
+  app.addHook('onRequest', async (req) => {
+    if (req.method === 'POST' && req.url.startsWith('/v1/') && pool.saturated) throw overloaded(cfg, `all ${cfg.workers} workers are busy and ${cfg.maxQueue} jobs are waiting`);
+  });
+}
+
+/** Whether the service should receive traffic: workers up, queue not full, no pressure. */
+export function readiness(app: FastifyInstance, pool: JobPool): { ready: boolean; reason?: string } {
+  if (pool.threads === 0) return { ready: false, reason: 'no workers' };
+  if (pool.saturated) return { ready: false, reason: 'queue full' };
+  if (typeof app.isUnderPressure === 'function' && app.isUnderPressure()) return { ready: false, reason: 'under pressure' };
+  return { ready: true };
+}
