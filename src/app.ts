@@ -10,7 +10,7 @@ import { ProblemError } from './errors.js';
 import { JobPool } from './pool/pool.js';
 import { createMetrics, installMetrics } from './metrics.js';
 import { installOverload } from './overload.js';
-import { installSecurity } from './security.js';
+import { checkJsonLimits, installSecurity, type JsonLimits } from './security.js';
 import { activationRoutes } from './routes/activations.js';
 import { lossRoutes } from './routes/losses.js';
 import { registerBinaryBodies } from './routes/binary.js';
@@ -49,8 +49,8 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
   await installOverload(app, cfg, pool);
   await installSecurity(app, cfg);
   await installAccess(app, cfg);
-  registerJsonBodies(app);
-  registerBinaryBodies(app);
+  registerJsonBodies(app, cfg);
+  registerBinaryBodies(app, cfg);
 
   await app.register(swagger, {
     openapi: {
@@ -88,15 +88,17 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
 // JSON bodies: fastify's default parser answers every malformed body with the
 // same sentence and refuses '__proto__' keys as "not valid JSON". This one
 // says where the JSON breaks, and names a '__proto__' key as the problem.
-function registerJsonBodies(app: FastifyInstance): void {
+function registerJsonBodies(app: FastifyInstance, limits: JsonLimits): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text.trim() === '') return done(new ProblemError('invalidJson', 'the request body is empty; send a JSON object'), undefined);
     let value: unknown;
     try {
+      checkJsonLimits(text, limits);
       value = JSON.parse(text);
     } catch (e) {
+      if (e instanceof ProblemError) return done(e, undefined);
       return done(new ProblemError('invalidJson', `the body is not valid JSON: ${(e as Error).message}`), undefined);
     }
     // Only a body that spells the key (possibly with \u escapes) needs the walk.

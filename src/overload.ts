@@ -3,7 +3,7 @@
 // compute requests while the worker queue is full — all before the body is
 // parsed, as a problem+json 503 with Retry-After. /readyz reports the same.
 import underPressure from '@fastify/under-pressure';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { getHeapStatistics } from 'node:v8';
 import type { Config } from './config.js';
 import { ProblemError } from './errors.js';
@@ -22,13 +22,14 @@ export async function installOverload(app: FastifyInstance, cfg: Config, pool: J
     maxEventLoopDelay: cfg.maxEventLoopDelayMs,
     maxHeapUsedBytes: heapLimit,
     retryAfter: cfg.retryAfterSeconds,
-    pressureHandler: (req, reply, type) => {
+    // A non-null return is sent as the answer (under-pressure's types say void).
+    pressureHandler: ((req: FastifyRequest, reply: FastifyReply, type: string) => {
       if (EXEMPT.test(req.url)) return undefined; // go on
       const p = overloaded(cfg, type === 'eventLoopDelay' ? 'event loop delay' : type === 'heapUsedBytes' ? 'heap use' : type);
       for (const [k, v] of Object.entries(p.headers ?? {})) reply.header(k, v);
       reply.code(503).type('application/problem+json');
       return JSON.stringify(p.toJSON());
-    },
+    }) as unknown as (req: FastifyRequest, reply: FastifyReply, type: string) => void,
   });
   app.addHook('onRequest', async (req) => {
     if (req.method === 'POST' && req.url.startsWith('/v1/') && pool.saturated) throw overloaded(cfg, `all ${cfg.workers} workers are busy and ${cfg.maxQueue} jobs are waiting`);
