@@ -10,6 +10,7 @@ import { ProblemError } from './errors.js';
 import { JobPool } from './pool/pool.js';
 import { createMetrics, installMetrics } from './metrics.js';
 import { installOverload } from './overload.js';
+import { exposeCancel } from './shutdown.js';
 import { checkJsonLimits, installSecurity, type JsonLimits } from './security.js';
 import { activationRoutes } from './routes/activations.js';
 import { lossRoutes } from './routes/losses.js';
@@ -40,6 +41,7 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
   const metrics = createMetrics();
   const pool = new JobPool(cfg, metrics.hooks);
   app.addHook('onClose', async () => pool.close());
+  exposeCancel(app, pool);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
