@@ -29,6 +29,8 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
     logger: { level: cfg.logLevel, redact: ['req.headers.authorization'] },
     bodyLimit: cfg.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
+    // src/overload.ts answers while closing (problem+json, Retry-After).
+    return503OnClosing: false,
     genReqId: () => crypto.randomUUID(),
     // One line per request from src/metrics.ts (route, status, times), not fastify's two.
     logController: new LogController({ disableRequestLogging: true }),

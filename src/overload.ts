@@ -31,7 +31,22 @@ export async function installOverload(app: FastifyInstance, cfg: Config, pool: J
       return JSON.stringify(p.toJSON());
     }) as unknown as (req: FastifyRequest, reply: FastifyReply, type: string) => void,
   });
-  app.addHook('onRequest', async (req) => {
+  // While closing, requests still arriving on open connections get a problem
+  // 503 with Retry-After and Connection: close (fastify's own 503 has neither).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    // Keep-alive sockets end after their last answer, so the server can close.
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    if (closing && !EXEMPT.test(req.url)) {
+      reply.header('connection', 'close');
+      throw new ProblemError('overloaded', `the service is shutting down; retry after ${cfg.retryAfterSeconds} s (on another instance)`, undefined, { 'retry-after': String(cfg.retryAfterSeconds) });
+    }
     if (req.method === 'POST' && req.url.startsWith('/v1/') && pool.saturated) throw overloaded(cfg, `all ${cfg.workers} workers are busy and ${cfg.maxQueue} jobs are waiting`);
   });
 }
