@@ -29,6 +29,10 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
     logger: { level: cfg.logLevel, redact: ['req.headers.authorization'] },
     bodyLimit: cfg.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
+    // Errors fastify raises before routing (a malformed URL, an over-long path
+    // parameter) are problems too, never its own JSON or a 414.
+    frameworkErrors: (err, _req, reply) =>
+      sendProblem(reply, new ProblemError('invalidRequest', (err as { code?: string }).code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is longer than 100 characters; no route or name is that long' : 'the URL is malformed')),
     // src/overload.ts answers while closing (problem+json, Retry-After).
     return503OnClosing: false,
     genReqId: () => crypto.randomUUID(),
