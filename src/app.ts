@@ -2,12 +2,16 @@
 // (through inject). Wires schemas, docs, error handling, the pool and routes.
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod';
 import { loadConfig, type Config } from './config.js';
 import { installAccess } from './auth.js';
 import { ProblemError } from './errors.js';
 import { JobPool } from './pool/pool.js';
+import { createMetrics, installMetrics } from './metrics.js';
+import { installOverload } from './overload.js';
+import { exposeCancel } from './shutdown.js';
+import { checkJsonLimits, installSecurity, type JsonLimits } from './security.js';
 import { activationRoutes } from './routes/activations.js';
 import { lossRoutes } from './routes/losses.js';
 import { registerBinaryBodies } from './routes/binary.js';
@@ -25,23 +29,36 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
     logger: { level: cfg.logLevel, redact: ['req.headers.authorization'] },
     bodyLimit: cfg.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
+    // Errors fastify raises before routing (a malformed URL, an over-long path
+    // parameter) are problems too, never its own JSON or a 414.
+    frameworkErrors: (err, _req, reply) =>
+      sendProblem(reply, new ProblemError('invalidRequest', (err as { code?: string }).code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is longer than 100 characters; no route or name is that long' : 'the URL is malformed')),
+    // src/overload.ts answers while closing (problem+json, Retry-After).
+    return503OnClosing: false,
     genReqId: () => crypto.randomUUID(),
+    // One line per request from src/metrics.ts (route, status, times), not fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     // Schemas validate structure; responses are plain JSON (zod would walk every element).
     ajv: undefined,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
-  const pool = new JobPool(cfg);
+  const metrics = createMetrics();
+  const pool = new JobPool(cfg, metrics.hooks);
   app.addHook('onClose', async () => pool.close());
+  exposeCancel(app, pool);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
 
   installErrorHandling(app);
+  installMetrics(app, metrics, pool);
+  await installOverload(app, cfg, pool);
+  await installSecurity(app, cfg);
   await installAccess(app, cfg);
-  registerJsonBodies(app);
-  registerBinaryBodies(app);
+  registerJsonBodies(app, cfg);
+  registerBinaryBodies(app, cfg);
 
   await app.register(swagger, {
     openapi: {
@@ -79,15 +96,17 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
 // JSON bodies: fastify's default parser answers every malformed body with the
 // same sentence and refuses '__proto__' keys as "not valid JSON". This one
 // says where the JSON breaks, and names a '__proto__' key as the problem.
-function registerJsonBodies(app: FastifyInstance): void {
+function registerJsonBodies(app: FastifyInstance, limits: JsonLimits): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text.trim() === '') return done(new ProblemError('invalidJson', 'the request body is empty; send a JSON object'), undefined);
     let value: unknown;
     try {
+      checkJsonLimits(text, limits);
       value = JSON.parse(text);
     } catch (e) {
+      if (e instanceof ProblemError) return done(e, undefined);
       return done(new ProblemError('invalidJson', `the body is not valid JSON: ${(e as Error).message}`), undefined);
     }
     // Only a body that spells the key (possibly with \u escapes) needs the walk.

@@ -19,6 +19,13 @@ export interface Config {
   maxProgramLength: number;
   maxNestingDepth: number;
   logLevel: string;
+  maxEventLoopDelayMs: number;
+  maxHeapUsedBytes: number;
+  retryAfterSeconds: number;
+  shutdownGraceMs: number;
+  maxJsonDepth: number;
+  maxJsonKeys: number;
+  maxJsonKeyLength: number;
   apiKey: string | undefined;
   corsOrigin: string | undefined;
 }
@@ -49,6 +56,13 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'MAX_PROGRAM_LENGTH', key: 'maxProgramLength', kind: 'int', default: 1_000_000, doc: 'characters in one program' },
   { env: 'MAX_NESTING_DEPTH', key: 'maxNestingDepth', kind: 'int', default: 64, doc: 'nesting depth of expressions in a program' },
   { env: 'LOG_LEVEL', key: 'logLevel', kind: 'string', default: 'info', doc: 'pino log level (fatal, error, warn, info, debug, trace, silent)' },
+  { env: 'MAX_EVENT_LOOP_DELAY_MS', key: 'maxEventLoopDelayMs', kind: 'int', default: 1000, doc: 'mean event-loop delay above which new requests get 503 (0: off)' },
+  { env: 'MAX_HEAP_USED_BYTES', key: 'maxHeapUsedBytes', kind: 'int', default: 0, doc: 'V8 heap use above which new requests get 503 (0: 90% of the heap limit)' },
+  { env: 'RETRY_AFTER_S', key: 'retryAfterSeconds', kind: 'int', default: 1, doc: '`Retry-After` of a 503' },
+  { env: 'SHUTDOWN_GRACE_MS', key: 'shutdownGraceMs', kind: 'int', default: 10_000, doc: 'on SIGTERM, how long jobs in flight may finish before they are cancelled' },
+  { env: 'MAX_JSON_DEPTH', key: 'maxJsonDepth', kind: 'int', default: 128, doc: 'nesting depth of a JSON body (checked before parsing)' },
+  { env: 'MAX_JSON_KEYS', key: 'maxJsonKeys', kind: 'int', default: 100_000, doc: 'object keys in a JSON body (checked before parsing)' },
+  { env: 'MAX_JSON_KEY_LENGTH', key: 'maxJsonKeyLength', kind: 'int', default: 1024, doc: 'characters in one JSON object key (checked before parsing)' },
   { env: 'API_KEY', key: 'apiKey', kind: 'optional-string', default: undefined, doc: 'when set, /v1/* requires `Authorization: Bearer <key>`' },
   { env: 'CORS_ORIGIN', key: 'corsOrigin', kind: 'optional-string', default: undefined, doc: 'when set, CORS is enabled for that origin' },
 ];

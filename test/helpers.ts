@@ -4,7 +4,9 @@ import { buildApp } from '../src/app.js';
 import type { Config } from '../src/config.js';
 
 export async function testApp(overrides: Partial<Config> = {}): Promise<FastifyInstance> {
-  return buildApp({ logLevel: 'silent', workers: 1, ...overrides });
+  // Event-loop-delay shedding is off by default here: the suite runs many apps in
+  // parallel on 2 cores, and the overload tests turn it on explicitly.
+  return buildApp({ logLevel: 'silent', workers: 1, maxEventLoopDelayMs: 0, ...overrides });
 }
 
 export async function post(app: FastifyInstance, url: string, payload: unknown) {

@@ -38,10 +38,29 @@ function inputBuffers(input: JobInput): ArrayBuffer[] {
   }
 }
 
+/** What the pool reports about each job it accepted (metrics, logs). */
+export interface JobEvent {
+  kind: Job['kind'];
+  /** Time queued before a worker took it (total minus the worker's own time). */
+  waitMs: number;
+  /** Time the worker spent on it (0 when it never ran). */
+  runMs: number;
+  outcome: 'ok' | 'error' | 'deadline' | 'rejected';
+}
+
+export interface PoolHooks {
+  onJob?: (e: JobEvent) => void;
+}
+
 export class JobPool {
   private readonly piscina: Piscina;
+  /** Cancel flags of the jobs handed to piscina and not yet settled. */
+  private readonly inflight = new Set<Int32Array>();
 
-  constructor(private readonly cfg: Config) {
+  constructor(
+    private readonly cfg: Config,
+    private readonly hooks: PoolHooks = {},
+  ) {
     this.piscina = new Piscina({
       filename: workerFile(),
       minThreads: cfg.workers,
@@ -65,6 +84,16 @@ export class JobPool {
     return this.piscina.threads.length;
   }
 
+  /** Jobs a worker is running now (accepted jobs not waiting in the queue). */
+  get busy(): number {
+    return Math.max(0, Math.min(this.cfg.workers, this.inflight.size - this.piscina.queueSize));
+  }
+
+  /** Sets the cancel flag of every job in flight (shutdown past its grace period). */
+  cancelAll(): void {
+    for (const c of this.inflight) Atomics.store(c, 0, 1);
+  }
+
   /** True when a new job would be refused for a full queue. */
   get saturated(): boolean {
     return this.piscina.queueSize >= this.cfg.maxQueue;
@@ -86,13 +115,21 @@ export class JobPool {
       }, deadlineMs);
     });
     let task: Promise<JobOutcome<JobResults[I['kind']]>>;
+    const submitted = performance.now();
     try {
       task = this.piscina.run(job, { transferList: uniqueBuffers(transferList) as never });
     } catch (e) {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
+      this.hooks.onJob?.({ kind: input.kind, waitMs: 0, runMs: 0, outcome: 'rejected' });
       throw this.mapPoolError(e);
     }
+    this.inflight.add(cancel);
+    // Settles when the worker is really done with it (after a 504 too).
+    task.then(
+      (o) => this.settled(cancel, input.kind, submitted, o),
+      () => this.settled(cancel, input.kind, submitted, undefined),
+    );
     try {
       const outcome = await Promise.race([task.catch((e) => Promise.reject(this.mapPoolError(e))), deadline]);
       if (!outcome.ok) throw engineProblem(outcome.error);
@@ -101,6 +138,15 @@ export class JobPool {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  private settled(cancel: Int32Array, kind: Job['kind'], submitted: number, o: { ok: boolean; ms?: number; error?: { code: string } } | undefined): void {
+    this.inflight.delete(cancel);
+    if (!this.hooks.onJob) return;
+    const total = performance.now() - submitted;
+    const runMs = typeof o?.ms === 'number' ? o.ms : 0;
+    const outcome = o?.ok ? 'ok' : o?.error?.code === 'GS_cancelled' || Atomics.load(cancel, 0) !== 0 ? 'deadline' : 'error';
+    this.hooks.onJob({ kind, waitMs: Math.max(0, total - runMs), runMs, outcome });
   }
 
   private mapPoolError(e: unknown): Error {

@@ -1,0 +1,148 @@
+// Shared by the scenario scripts: start the real service (node dist/server.js)
+// on a free loopback port, HTTP helpers with a keep-alive agent, a time-bounded
+// load loop, percentiles. Every child is killed when the script exits.
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const children = new Set();
+function killAll() {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
+process.on('exit', killAll);
+for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => { killAll(); process.exit(130); });
+
+export async function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
+    s.on('error', rej);
+  });
+}
+
+/** Starts the service; resolves once /healthz answers. */
+export async function startService(env = {}, { quiet = true, extraArgs = [] } = {}) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...extraArgs, 'dist/server.js'], {
+    cwd: ROOT,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  const out = [];
+  child.stdout.on('data', (d) => { out.push(d); if (!quiet) process.stdout.write(d); });
+  child.stderr.on('data', (d) => { out.push(d); process.stderr.write(d); });
+  const exited = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
+  const base = `http://127.0.0.1:${port}`;
+  const until = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`service exited early: ${Buffer.concat(out).toString()}`);
+    try { if ((await request(base, 'GET', '/healthz')).status === 200) break; } catch { /* not yet */ }
+    if (Date.now() > until) throw new Error('service did not start');
+    await sleep(50);
+  }
+  return { child, port, base, exited, output: () => Buffer.concat(out).toString() };
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+
+/** One request; resolves {status, headers, body, ms} or rejects on a connection error. */
+export function request(base, method, path, body, { headers = {}, timeoutMs = 60_000, agent: a = agent } = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const req = http.request(`${base}${path}`, { method, agent: a, headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...headers } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString(), ms: performance.now() - t0 }));
+      res.on('error', reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error('client timeout')));
+    req.on('error', reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
+/** Metric value from the service's /metrics (first sample whose line starts with `name`). */
+export async function metric(base, name) {
+  const r = await request(base, 'GET', '/metrics');
+  const line = r.body.split('\n').find((l) => l.startsWith(name + ' ') || l.startsWith(name + '{'));
+  return line ? Number(line.split(' ').pop()) : NaN;
+}
+
+export function pct(xs, p) {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+export const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
+
+/**
+ * Load for `durationMs`: closed loop with `concurrency` clients, or open loop
+ * at `rate` requests per second (at most `maxOutstanding` in flight).
+ * `make()` gives [method, path, body]. Returns counts by status, connection errors, latencies.
+ */
+export async function load(base, make, { durationMs, concurrency, rate, maxOutstanding = 2000 }) {
+  const stats = { byStatus: {}, errors: 0, errorKinds: {}, lat: {}, sent: 0, skipped: 0 };
+  const end = Date.now() + durationMs;
+  const one = async () => {
+    const [m, p, b] = make();
+    stats.sent++;
+    try {
+      const r = await request(base, m, p, b, { timeoutMs: 30_000 });
+      stats.byStatus[r.status] = (stats.byStatus[r.status] ?? 0) + 1;
+      (stats.lat[r.status] ??= []).push(r.ms);
+      if (r.status === 503 && !r.headers['retry-after']) stats.errorKinds['503 without Retry-After'] = (stats.errorKinds['503 without Retry-After'] ?? 0) + 1;
+    } catch (e) {
+      stats.errors++;
+      stats.errorKinds[e.code ?? e.message] = (stats.errorKinds[e.code ?? e.message] ?? 0) + 1;
+    }
+  };
+  if (concurrency) {
+    await Promise.all(Array.from({ length: concurrency }, async () => { while (Date.now() < end) await one(); }));
+  } else {
+    const inflight = new Set();
+    const interval = 1000 / rate;
+    let next = performance.now();
+    while (Date.now() < end) {
+      const now = performance.now();
+      while (next <= now) {
+        next += interval;
+        if (inflight.size >= maxOutstanding) { stats.skipped++; continue; }
+        const p = one().finally(() => inflight.delete(p));
+        inflight.add(p);
+      }
+      await sleep(Math.max(0, Math.min(5, next - performance.now())));
+    }
+    await Promise.all(inflight);
+  }
+  return stats;
+}
+
+/** A compute request of moderate, steady cost: an n×n matmul chain with a gradient. */
+export function matmulJob(n = 96, depth = 3) {
+  const x = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => ((i * 7 + j * 13) % 17) / 17 - 0.5));
+  const prog = ['h0 = x'];
+  for (let i = 1; i <= depth; i++) prog.push(`h${i} = tanh(h${i - 1} @ w)`);
+  prog.push(`loss = h${depth}.sum()`);
+  const body = JSON.stringify({ inputs: { x, w: { data: x, requires_grad: true } }, program: prog.join('\n'), outputs: ['loss'] });
+  return () => ['POST', '/v1/graph', body];
+}
+
+export function summary(stats) {
+  const ok = stats.lat[200] ?? [];
+  return {
+    sent: stats.sent,
+    byStatus: stats.byStatus,
+    connectionErrors: stats.errors,
+    errorKinds: stats.errorKinds,
+    okP50ms: +fmt(pct(ok, 50)),
+    okP99ms: +fmt(pct(ok, 99)),
+    okMaxms: +fmt(pct(ok, 100)),
+  };
+}

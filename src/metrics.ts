@@ -1,0 +1,79 @@
+// GET /metrics (Prometheus text format, prom-client) and one log line per
+// request. Each app has its own registry (tests build many apps). Labels are
+// the route pattern (never the raw URL), the method and the status; job
+// timings come from the pool's onJob hook. Logs carry the request id, route,
+// status, job time and duration — never a body, so never tensor data.
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { JobEvent, JobPool, PoolHooks } from './pool/pool.js';
+
+export interface Metrics {
+  registry: Registry;
+  hooks: PoolHooks;
+  /** Counts a refusal; reason is e.g. body_limit, job_limits, queue_full, event_loop, heap, deadline. */
+  reject(status: 413 | 503 | 504, reason: string): void;
+}
+
+const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'gradserve_' });
+  const jobRun = new Histogram({ name: 'gradserve_job_run_seconds', help: 'Time a worker spent on a job', labelNames: ['kind', 'outcome'], buckets: SECONDS, registers: [registry] });
+  const jobWait = new Histogram({ name: 'gradserve_job_wait_seconds', help: 'Time a job waited in the queue for a worker', labelNames: ['kind'], buckets: SECONDS, registers: [registry] });
+  const jobs = new Counter({ name: 'gradserve_jobs_total', help: 'Jobs by kind and outcome (ok, error, deadline, rejected)', labelNames: ['kind', 'outcome'], registers: [registry] });
+  const rejections = new Counter({ name: 'gradserve_rejections_total', help: 'Requests refused with 413, 503 or 504, by reason', labelNames: ['status', 'reason'], registers: [registry] });
+  return {
+    registry,
+    hooks: {
+      onJob(e: JobEvent) {
+        jobs.inc({ kind: e.kind, outcome: e.outcome });
+        if (e.outcome === 'rejected') return;
+        jobWait.observe({ kind: e.kind }, e.waitMs / 1000);
+        jobRun.observe({ kind: e.kind, outcome: e.outcome }, e.runMs / 1000);
+      },
+    },
+    reject(status, reason) {
+      rejections.inc({ status: String(status), reason });
+    },
+  };
+}
+
+/** Why a 413/503/504 answer was given, from its problem body (for the rejection counter). */
+function reasonOf(status: number, payload: unknown): string {
+  const text = typeof payload === 'string' ? payload : '';
+  if (status === 504) return 'deadline';
+  if (status === 413) return /BODY_LIMIT_BYTES/.test(text) ? 'body_limit' : /JSON/.test(text) ? 'json_limits' : 'job_limits';
+  if (/event loop/.test(text)) return 'event_loop';
+  if (/heap|memory/.test(text)) return 'heap';
+  if (/shutting down|closing/.test(text)) return 'shutdown';
+  return 'queue_full';
+}
+
+export function installMetrics(app: FastifyInstance, metrics: Metrics, pool: JobPool): void {
+  const { registry } = metrics;
+  const requests = new Counter({ name: 'gradserve_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers: [registry] });
+  const latency = new Histogram({ name: 'gradserve_http_request_duration_seconds', help: 'HTTP request latency by route, method and status', labelNames: ['route', 'method', 'status'], buckets: SECONDS, registers: [registry] });
+  new Gauge({ name: 'gradserve_queue_depth', help: 'Jobs waiting for a worker', registers: [registry], collect() { this.set(pool.queueSize); } });
+  new Gauge({ name: 'gradserve_workers_busy', help: 'Workers running a job now', registers: [registry], collect() { this.set(pool.busy); } });
+  new Gauge({ name: 'gradserve_workers', help: 'Worker threads', registers: [registry], collect() { this.set(pool.threads); } });
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    const s = reply.statusCode;
+    if (s === 413 || s === 503 || s === 504) metrics.reject(s, reasonOf(s, payload));
+    return payload;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const status = String(reply.statusCode);
+    const ms = reply.elapsedTime;
+    requests.inc({ route, method: req.method, status });
+    latency.observe({ route, method: req.method, status }, ms / 1000);
+    const jobMs = reply.getHeader('x-job-ms');
+    req.log.info({ route, method: req.method, status: reply.statusCode, ms: Math.round(ms * 1000) / 1000, ...(jobMs !== undefined ? { jobMs: Number(jobMs) } : {}) }, 'request');
+  });
+  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: false } }, async (_req, reply) => {
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+}

@@ -1,0 +1,60 @@
+// Overload protection: @fastify/under-pressure refuses new requests while the
+// event loop lags or the heap is nearly full, and our own signal refuses new
+// compute requests while the worker queue is full — all before the body is
+// parsed, as a problem+json 503 with Retry-After. /readyz reports the same.
+import underPressure from '@fastify/under-pressure';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { getHeapStatistics } from 'node:v8';
+import type { Config } from './config.js';
+import { ProblemError } from './errors.js';
+import type { JobPool } from './pool/pool.js';
+
+/** Routes that stay up under pressure: probes and metrics must keep answering. */
+const EXEMPT = /^\/(healthz|readyz|metrics)(\?|$)/;
+
+function overloaded(cfg: Config, why: string): ProblemError {
+  return new ProblemError('overloaded', `the service is overloaded (${why}); retry after ${cfg.retryAfterSeconds} s`, undefined, { 'retry-after': String(cfg.retryAfterSeconds) });
+}
+
+export async function installOverload(app: FastifyInstance, cfg: Config, pool: JobPool): Promise<void> {
+  const heapLimit = cfg.maxHeapUsedBytes > 0 ? cfg.maxHeapUsedBytes : Math.floor(getHeapStatistics().heap_size_limit * 0.9);
+  await app.register(underPressure, {
+    maxEventLoopDelay: cfg.maxEventLoopDelayMs,
+    maxHeapUsedBytes: heapLimit,
+    retryAfter: cfg.retryAfterSeconds,
+    // A non-null return is sent as the answer (under-pressure's types say void).
+    pressureHandler: ((req: FastifyRequest, reply: FastifyReply, type: string) => {
+      if (EXEMPT.test(req.url)) return undefined; // go on
+      const p = overloaded(cfg, type === 'eventLoopDelay' ? 'event loop delay' : type === 'heapUsedBytes' ? 'heap use' : type);
+      for (const [k, v] of Object.entries(p.headers ?? {})) reply.header(k, v);
+      reply.code(503).type('application/problem+json');
+      return JSON.stringify(p.toJSON());
+    }) as unknown as (req: FastifyRequest, reply: FastifyReply, type: string) => void,
+  });
+  // While closing, requests still arriving on open connections get a problem
+  // 503 with Retry-After and Connection: close (fastify's own 503 has neither).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    // Keep-alive sockets end after their last answer, so the server can close.
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    if (closing && !EXEMPT.test(req.url)) {
+      reply.header('connection', 'close');
+      throw new ProblemError('overloaded', `the service is shutting down; retry after ${cfg.retryAfterSeconds} s (on another instance)`, undefined, { 'retry-after': String(cfg.retryAfterSeconds) });
+    }
+    if (req.method === 'POST' && req.url.startsWith('/v1/') && pool.saturated) throw overloaded(cfg, `all ${cfg.workers} workers are busy and ${cfg.maxQueue} jobs are waiting`);
+  });
+}
+
+/** Whether the service should receive traffic: workers up, queue not full, no pressure. */
+export function readiness(app: FastifyInstance, pool: JobPool): { ready: boolean; reason?: string } {
+  if (pool.threads === 0) return { ready: false, reason: 'no workers' };
+  if (pool.saturated) return { ready: false, reason: 'queue full' };
+  if (typeof app.isUnderPressure === 'function' && app.isUnderPressure()) return { ready: false, reason: 'under pressure' };
+  return { ready: true };
+}

@@ -1,0 +1,84 @@
+// Security: response headers (@fastify/helmet, with a CSP that still lets the
+// Swagger UI at /docs run) and limits on a JSON body's shape — nesting depth,
+// number of keys, key length — checked by a linear scan of the text before
+// JSON.parse builds anything. Nothing here evaluates code (no eval, no
+// Function, no vm): programs are parsed by src/program, never executed.
+import helmet from '@fastify/helmet';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { ProblemError } from './errors.js';
+
+export async function installSecurity(app: FastifyInstance, _cfg: Config): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        // Swagger UI (/docs) loads its bundle and initialiser from /docs/static;
+        // it sets inline styles, so styles allow 'unsafe-inline' (scripts do not).
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        // Served over plain HTTP behind a terminating proxy or on loopback.
+        upgradeInsecureRequests: null,
+      },
+    },
+    // The API is read by other origins' scripts only through CORS.
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  });
+}
+
+export interface JsonLimits {
+  maxJsonDepth: number;
+  maxJsonKeys: number;
+  maxJsonKeyLength: number;
+}
+
+const QUOTE = 0x22, BACKSLASH = 0x5c, COLON = 0x3a, LBRACE = 0x7b, LBRACKET = 0x5b, RBRACE = 0x7d, RBRACKET = 0x5d;
+
+/**
+ * Throws a 413 problem when `text` (JSON, not yet parsed) nests deeper than
+ * maxJsonDepth, has more than maxJsonKeys object keys in all, or a key longer
+ * than maxJsonKeyLength. One pass; strings are skipped with indexOf. Malformed
+ * JSON is left for JSON.parse to report.
+ */
+export function checkJsonLimits(text: string, limits: JsonLimits): void {
+  let depth = 0;
+  let keys = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      const start = i + 1;
+      let j = start;
+      for (;;) {
+        j = text.indexOf('"', j);
+        if (j < 0) return; // unterminated: JSON.parse says where
+        let b = 0;
+        while (text.charCodeAt(j - 1 - b) === BACKSLASH) b++;
+        if (b % 2 === 0) break;
+        j++;
+      }
+      i = j;
+      // A key is a string followed by ':'.
+      let k = j + 1;
+      while (k < n && text.charCodeAt(k) <= 0x20) k++;
+      if (text.charCodeAt(k) === COLON) {
+        if (++keys > limits.maxJsonKeys) throw limitProblem(`the body has more than MAX_JSON_KEYS (${limits.maxJsonKeys}) object keys`);
+        if (j - start > limits.maxJsonKeyLength) throw limitProblem(`an object key is longer than MAX_JSON_KEY_LENGTH (${limits.maxJsonKeyLength} characters)`);
+      }
+    } else if (c === LBRACE || c === LBRACKET) {
+      if (++depth > limits.maxJsonDepth) throw limitProblem(`the body nests deeper than MAX_JSON_DEPTH (${limits.maxJsonDepth})`);
+    } else if (c === RBRACE || c === RBRACKET) {
+      depth--;
+    }
+  }
+}
+
+function limitProblem(detail: string): ProblemError {
+  return new ProblemError('tooLarge', `${detail}; refused before parsing`);
+}

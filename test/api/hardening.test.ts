@@ -1,0 +1,91 @@
+// Overload, security and fuzzer-found regressions: 503 with Retry-After on a
+// full queue (before the body is parsed), /readyz following it, JSON shape
+// limits before parsing, security headers, and every crashing/odd input the
+// fuzzer found kept as a case.
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testApp } from '../helpers.js';
+
+let app: FastifyInstance;
+beforeAll(async () => {
+  app = await testApp({ workers: 1, maxQueue: 1, maxJsonDepth: 32, maxJsonKeys: 50, maxJsonKeyLength: 16, maxJobFlops: 1e13 });
+});
+afterAll(async () => app.close());
+
+const slow = { inputs: {}, program: 'a = ones([1200, 1200]) / 1200\nb = (a @ a @ a).sum()' };
+
+describe('overload', () => {
+  it('a full queue answers 503 problem+json with Retry-After, /readyz says so, and it recovers', async () => {
+    const pending = Array.from({ length: 6 }, () => app.inject({ method: 'POST', url: '/v1/graph', payload: slow }));
+    await new Promise((r) => setTimeout(r, 30));
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    const all = await Promise.all(pending);
+    const statuses = all.map((r) => r.statusCode);
+    expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0);
+    expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
+    const refused = all.find((r) => r.statusCode === 503)!;
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(refused.json().type).toBe('/problems/overloaded');
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().reason).toBe('queue full');
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    const m = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(m).toMatch(/gradserve_rejections_total\{status="503",reason="queue_full"\} [1-9]/);
+  });
+});
+
+describe('JSON limits before parsing', () => {
+  const post = (payload: string) => app.inject({ method: 'POST', url: '/v1/graph', payload, headers: { 'content-type': 'application/json' } });
+  it('nesting depth', async () => {
+    const r = await post(`{"inputs": {"x": ${'['.repeat(40)}1${']'.repeat(40)}}, "program": "y = x"}`);
+    expect(r.statusCode).toBe(413);
+    expect(r.json().detail).toMatch(/MAX_JSON_DEPTH \(32\)/);
+  });
+  it('key count', async () => {
+    const keys = Array.from({ length: 60 }, (_, i) => `"k${i}": 1`).join(',');
+    const r = await post(`{"inputs": {${keys}}, "program": "y = k0"}`);
+    expect(r.statusCode).toBe(413);
+    expect(r.json().detail).toMatch(/MAX_JSON_KEYS \(50\)/);
+  });
+  it('key length, escapes and strings with brackets counted right', async () => {
+    expect((await post(`{"inputs": {"${'a'.repeat(17)}": 1}, "program": "y = 1"}`)).statusCode).toBe(413);
+    const ok = await post(`{"inputs": {"x\\"[[[": 1}, "program": "y = 2 # [[[[{{{{ \\\\"}`);
+    expect(ok.statusCode).toBe(200);
+  });
+  it('applies to the binary framing header too', async () => {
+    const h = Buffer.from(`{"inputs": {"x": ${'['.repeat(40)}1${']'.repeat(40)}}, "program": "y = x"}`);
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(h.length));
+    const r = await app.inject({ method: 'POST', url: '/v1/graph', payload: Buffer.concat([len, h]), headers: { 'content-type': 'application/octet-stream' } });
+    expect(r.statusCode).toBe(413);
+  });
+});
+
+describe('security headers', () => {
+  it('helmet headers with a CSP that allows the Swagger UI bundle', async () => {
+    const r = await app.inject({ method: 'GET', url: '/docs/' });
+    expect(r.statusCode).toBe(200);
+    const csp = String(r.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(r.headers['x-content-type-options']).toBe('nosniff');
+    // The UI loads only same-origin scripts.
+    expect(r.body).not.toMatch(/<script>(?!\s*<\/script>)/);
+    for (const src of r.body.match(/src="[^"]+"/g) ?? []) expect(src).not.toMatch(/https?:/);
+  });
+});
+
+describe('fuzzer findings (regressions)', () => {
+  it('a path parameter over 100 characters is a problem+json 400, not fastify JSON 414', async () => {
+    const r = await app.inject({ method: 'POST', url: `/v1/losses/${'A'.repeat(300)}`, payload: {} });
+    expect(r.statusCode).toBe(400);
+    expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(r.json().detail).not.toMatch(/A{100}/);
+  });
+  it('a malformed URL is a problem+json 400', async () => {
+    const r = await app.inject({ method: 'GET', url: '/v1/activations/%E0%A4%A/plot.svg' });
+    expect([400, 404]).toContain(r.statusCode);
+    expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
+  });
+});
