@@ -30,22 +30,7 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
       Napi::Array ins = job.Get("inputs").As<Napi::Array>();
       for (uint32_t i = 0; i < ins.Length(); ++i) inputs.push_back(read_tensor(ins.Get(i).As<Napi::Object>(), meta));
     }
-    prog.num_inputs = static_cast<int>(inputs.size());
-    Napi::Array nodes = job.Get("nodes").As<Napi::Array>();
-    for (uint32_t i = 0; i < nodes.Length(); ++i) {
-      Napi::Object n = nodes.Get(i).As<Napi::Object>();
-      IRNode node;
-      std::string name = n.Get("op").As<Napi::String>().Utf8Value();
-      node.op = find_op(name);
-      if (!node.op) {
-        Error e("value", "unknown op '" + name + "'");
-        e.node = static_cast<int>(i);
-        throw e;
-      }
-      Napi::Array args = n.Get("args").As<Napi::Array>();
-      for (uint32_t k = 0; k < args.Length(); ++k) node.args.push_back(read_arg(args.Get(k)));
-      prog.nodes.push_back(std::move(node));
-    }
+    prog = read_program(job, inputs.size());
     Napi::Value bw = job.Get("backward");
     if (bw.IsObject()) {
       Napi::Object b = bw.As<Napi::Object>();
