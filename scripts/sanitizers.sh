@@ -16,7 +16,7 @@ rsync -a --delete --exclude build "$ROOT/native" "$ROOT/binding.gyp" "$ROOT/tool
 ln -sfn "$ROOT/node_modules" "$WORK/node_modules"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -shared-libasan"
 echo "== building the addon with ASan/UBSan in $WORK"
-( cd "$WORK" && CC=clang CXX=clang++ CXXFLAGS="$SAN -g -O1" LDFLAGS="$SAN" npx node-gyp rebuild -j max >"$WORK/build.log" 2>&1 ) || { tail -30 "$WORK/build.log"; exit 1; }
+( cd "$WORK" && export CC=clang CXX=clang++ CXXFLAGS="$SAN -g -O1" LDFLAGS="$SAN" && { [ -e build/Makefile ] || npx node-gyp configure; } >"$WORK/build.log" 2>&1 && npx node-gyp build -j max >>"$WORK/build.log" 2>&1 ) || { tail -30 "$WORK/build.log"; exit 1; }
 ADDON="$WORK/build/Release/gradserve.node"
 LIBASAN=$(clang++ -print-file-name=libclang_rt.asan-x86_64.so)
 npm run build >/dev/null
