@@ -4,7 +4,9 @@ import { buildApp } from '../src/app.js';
 import type { Config } from '../src/config.js';
 
 export async function testApp(overrides: Partial<Config> = {}): Promise<FastifyInstance> {
-  return buildApp({ logLevel: 'silent', workers: 1, ...overrides });
+  // Test files run in parallel on few cores and some block the event loop on
+  // purpose (huge programs): the event-loop-delay 503 would make them flaky.
+  return buildApp({ logLevel: 'silent', workers: 1, maxEventLoopDelayMs: 0, ...overrides });
 }
 
 export async function post(app: FastifyInstance, url: string, payload: unknown) {
