@@ -94,6 +94,10 @@ Tensor Tensor::zeros(const Shape& shape, DType dtype) {
 }
 
 Tensor Tensor::full(const Shape& shape, DType dtype, double value) {
+  // Casting NaN, ±inf or anything past ±2^63 to int64 is undefined behaviour
+  // (found by the libFuzzer target); PyTorch refuses it the same way.
+  if (dtype == DType::Int64 && !(value >= -9.2233720368547758e18 && value < 9.2233720368547758e18))
+    throw ValueError("value cannot be converted to type int64_t without overflow");
   Tensor t = empty(shape, dtype);
   if (t.is_meta()) return t;
   int64_t n = t.numel();

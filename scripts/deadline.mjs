@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import { fmt, request, sleep, startService } from './lib.mjs';
 
 const deadline = Number(process.env.JOB_DEADLINE_MS ?? 300);
+// Allowed lateness of the 504 (the suite, sharing the cores with other test files, allows more).
+const slack = Number(process.env.DEADLINE_SLACK_MS ?? 100);
 const svc = await startService({ WORKERS: '1', JOB_DEADLINE_MS: String(deadline), MAX_JOB_FLOPS: String(1e13), MAX_OPTIMIZE_STEPS: '1000000', MAX_JOB_OPS: '100000000', MAX_JOB_BYTES: String(8 * 2 ** 30) });
 const cpuSeconds = () => {
   const f = readFileSync(`/proc/${svc.child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -38,8 +40,8 @@ for (const [name, [path, body]] of Object.entries(cases)) {
   // The 504 latency includes sending the body; x-job-ms is not set on a 504.
   rows.push({ case: name, status: r.status, ms: +fmt(r.ms), prepMs: +fmt(prep), jobMs: +fmt(r.ms - prep), nextJobMs: +fmt(next.ms), cpuMsInNext500ms: +fmt(idleCpuMs, 0) });
   if (r.status !== 504) failures.push(`${name}: ${r.status} ${r.body.slice(0, 200)}`);
-  else if (r.ms - prep > deadline + 100) failures.push(`${name}: 504 ${fmt(r.ms - prep)} ms after the job was queued (deadline ${deadline} ms + 100)`);
-  if (next.status !== 200 || next.ms > 100) failures.push(`${name}: the next job took ${fmt(next.ms)} ms (${next.status})`);
+  else if (r.ms - prep > deadline + slack) failures.push(`${name}: 504 ${fmt(r.ms - prep)} ms after the job was queued (deadline ${deadline} ms + ${slack})`);
+  if (next.status !== 200 || next.ms > slack) failures.push(`${name}: the next job took ${fmt(next.ms)} ms (${next.status})`);
   if (idleCpuMs > 100) failures.push(`${name}: ${fmt(idleCpuMs, 0)} ms of CPU in the 500 ms after the 504 (orphaned computation?)`);
 }
 console.log(`JOB_DEADLINE_MS=${deadline}, WORKERS=1`);

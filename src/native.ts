@@ -88,7 +88,8 @@ export function loadAddon(): NativeAddon {
     configureBlasEnv();
     // Same relative path from src/ (tests) and dist/ (the built service).
     const require = createRequire(import.meta.url);
-    cached = require('../build/Release/gradserve.node') as NativeAddon;
+    // GS_ADDON: another build of the addon (scripts/sanitizers.sh loads an ASan/UBSan one).
+    cached = require(process.env.GS_ADDON || '../build/Release/gradserve.node') as NativeAddon;
   }
   return cached;
 }

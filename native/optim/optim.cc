@@ -50,7 +50,8 @@ Options resolve_options(const std::vector<HyperDef>& defs, const Options& given,
                         const std::vector<std::string>& also_allowed) {
   Options out;
   for (const auto& [k, v] : given) {
-    auto it = std::find_if(defs.begin(), defs.end(), [&](const HyperDef& d) { return d.name == k; });
+    const std::string& key = k;  // a lambda may not capture a structured binding before C++20 (clang)
+    auto it = std::find_if(defs.begin(), defs.end(), [&](const HyperDef& d) { return d.name == key; });
     if (it == defs.end()) {
       if (std::find(also_allowed.begin(), also_allowed.end(), k) != also_allowed.end()) {
         out[k] = v;

@@ -87,7 +87,8 @@ LbfgsState lbfgs_from_state(const ParamState& in, int64_t numel) {
   };
   for (const auto& [k, v] : s.items) {
     static const char* known[] = {"func_evals", "n_iter", "d", "t", "old_dirs", "old_stps", "ro", "H_diag", "prev_flat_grad", "prev_loss", "al"};
-    if (std::find_if(std::begin(known), std::end(known), [&](const char* n) { return k == n; }) == std::end(known))
+    const std::string& key = k;  // a lambda may not capture a structured binding before C++20 (clang)
+    if (std::find_if(std::begin(known), std::end(known), [&](const char* n) { return key == n; }) == std::end(known))
       throw ValueError(where + "has '" + k + "', which LBFGS does not keep; is this the state of another optimizer?");
   }
   st.func_evals = number("func_evals");

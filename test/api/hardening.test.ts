@@ -83,6 +83,15 @@ describe('fuzzer findings (regressions)', () => {
     expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(r.json().detail).not.toMatch(/A{100}/);
   });
+  it('full() of an int64 tensor with a value int64 cannot hold is a 422, as in PyTorch (libFuzzer: UB in Tensor::full)', async () => {
+    for (const v of ['1e300', '-1e300', '"NaN"', '"Infinity"', '9.3e18']) {
+      const r = await app.inject({ method: 'POST', url: '/v1/graph', payload: { inputs: {}, program: `y = full([2], ${v}, dtype="int64")` } });
+      expect(r.statusCode).toBe(422);
+      expect(r.json().detail).toBe('value cannot be converted to type int64_t without overflow');
+    }
+    const ok = await app.inject({ method: 'POST', url: '/v1/graph', payload: { inputs: {}, program: 'y = full([2], -9.2e18, dtype="int64")' } });
+    expect(ok.statusCode).toBe(200);
+  });
   it('a malformed URL is a problem+json 400', async () => {
     const r = await app.inject({ method: 'GET', url: '/v1/activations/%E0%A4%A/plot.svg' });
     expect([400, 404]).toContain(r.statusCode);
