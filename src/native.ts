@@ -6,7 +6,8 @@ import { configureBlasEnv } from './blas-env.js';
 export interface NativeTensor {
   shape: number[];
   dtype: string;
-  data?: ArrayBuffer;
+  /** The bytes: an ArrayBuffer, or a view into a packed result (see worker/packed-result.ts). */
+  data?: ArrayBuffer | Uint8Array;
 }
 
 export type NativeSlot = NativeTensor | NativeTensor[] | null;
@@ -70,8 +71,23 @@ export interface NativeOptimizeResult extends NativeStepResult {
   cost: { bytes: number; flops: number; ops: number };
 }
 
+/** A program the engine has read once (addon.prepare); opaque to JS. */
+export type NativePrepared = { readonly __prepared: unique symbol };
+
+export interface NativeRunControl {
+  limits: { maxBytes: number; maxFlops: number; maxOps: number; maxElements: number };
+  cancel: Int32Array;
+  deadlineMs?: number;
+}
+
 export interface NativeAddon {
   run(job: unknown): NativeResult;
+  /** Reads an IR once: {inputs (constants carry data), nodes, outputs, backward}. */
+  prepare(ir: unknown): NativePrepared;
+  /** Runs a prepared program on the data of its non-constant inputs, in order.
+   * `check` first costs it on shapes alone; `dryRun` only does that (and answers
+   * every slot's shape). A real run answers one packed ArrayBuffer (unpackResult). */
+  runPrepared(p: NativePrepared, data: unknown[] | ArrayBufferView, opts: NativeRunControl & { dryRun?: boolean; check?: boolean }): NativeResult | ArrayBuffer;
   optimizerStep(job: unknown): NativeStepResult;
   optimize(job: unknown): NativeOptimizeResult;
   listOptimizers(): NativeOptimizerInfo[];

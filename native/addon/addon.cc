@@ -36,6 +36,8 @@ Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
 namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("run", Napi::Function::New(env, Run));
+  exports.Set("prepare", Napi::Function::New(env, Prepare));
+  exports.Set("runPrepared", Napi::Function::New(env, RunPrepared));
   exports.Set("listOps", Napi::Function::New(env, ListOps));
   exports.Set("setBlas", Napi::Function::New(env, SetBlas));
   exports.Set("blasInfo", Napi::Function::New(env, BlasInfo));

@@ -175,6 +175,24 @@ IRProgram read_program(const Napi::Object& job, size_t num_inputs) {
   return prog;
 }
 
+void read_backward(const Napi::Value& v, IRProgram& prog) {
+  if (!v.IsObject()) return;
+  Napi::Object b = v.As<Napi::Object>();
+  prog.backward = true;
+  prog.of = b.Get("of").As<Napi::Number>().Int32Value();
+  prog.wrt = read_ints(b.Get("wrt"));
+  Napi::Value go = b.Get("gradOutput");
+  prog.grad_output = go.IsNumber() ? go.As<Napi::Number>().Int32Value() : -1;
+}
+
+Napi::Object write_cost(Napi::Env env, int64_t bytes, int64_t flops, int64_t ops) {
+  Napi::Object cost = Napi::Object::New(env);
+  cost.Set("bytes", Napi::Number::New(env, static_cast<double>(bytes)));
+  cost.Set("flops", Napi::Number::New(env, static_cast<double>(flops)));
+  cost.Set("ops", Napi::Number::New(env, static_cast<double>(ops)));
+  return cost;
+}
+
 std::vector<int> read_ints(const Napi::Value& v) {
   std::vector<int> out;
   if (!v.IsArray()) return out;

@@ -38,6 +38,10 @@ std::vector<std::string> read_strings(const Napi::Value& v);
 void read_run_control(const Napi::Object& job, RunOptions& opts);
 int64_t limit_or_max(const Napi::Object& o, const char* key);
 
+// backward: {of, wrt, gradOutput?} | undefined -> the program's final backward.
+void read_backward(const Napi::Value& v, IRProgram& prog);
+// {bytes, flops, ops}: what a run cost (the estimate held against the limits).
+Napi::Object write_cost(Napi::Env env, int64_t bytes, int64_t flops, int64_t ops);
 Napi::Object write_tensor(Napi::Env env, const Tensor& t, bool with_data);
 Napi::Value write_slot(Napi::Env env, const Slot& s, bool with_data);
 
@@ -59,6 +63,8 @@ Napi::Value guarded(Napi::Env env, F f) {
 
 // The functions exported to JS, one file per family.
 Napi::Value Run(const Napi::CallbackInfo& info);             // graph.cc
+Napi::Value Prepare(const Napi::CallbackInfo& info);         // prepared.cc
+Napi::Value RunPrepared(const Napi::CallbackInfo& info);     // prepared.cc
 Napi::Value ListOps(const Napi::CallbackInfo& info);         // addon.cc
 Napi::Value SetBlas(const Napi::CallbackInfo& info);         // addon.cc
 Napi::Value BlasInfo(const Napi::CallbackInfo& info);        // addon.cc

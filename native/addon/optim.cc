@@ -362,11 +362,7 @@ Napi::Value Optimize(const Napi::CallbackInfo& info) {
     Napi::Array recs = Napi::Array::New(env, r.records.size());
     for (size_t i = 0; i < r.records.size(); ++i) recs.Set(static_cast<uint32_t>(i), write_tensor(env, r.records[i], true));
     res.Set("records", recs);
-    Napi::Object cost = Napi::Object::New(env);
-    cost.Set("bytes", Napi::Number::New(env, static_cast<double>(r.bytes)));
-    cost.Set("flops", Napi::Number::New(env, static_cast<double>(r.flops)));
-    cost.Set("ops", Napi::Number::New(env, static_cast<double>(r.ops)));
-    res.Set("cost", cost);
+    res.Set("cost", write_cost(env, r.bytes, r.flops, r.ops));
     return res;
   });
 }

@@ -384,7 +384,7 @@ function constantInput(c: { dtype: DType; shape: number[]; values: number[]; wra
       data = Uint8Array.from(c.values, (x) => (x ? 1 : 0));
       break;
   }
-  return { dtype: c.dtype, shape: c.shape, data, requiresGrad: false, wrapped: c.wrapped };
+  return { dtype: c.dtype, shape: c.shape, data, requiresGrad: false, wrapped: c.wrapped, constant: true };
 }
 
 /** A list literal as a constant tensor, like torch.tensor([...]). */

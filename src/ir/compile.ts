@@ -2,7 +2,7 @@
 // or node list compiled, outputs and the backward request resolved by name.
 // Shapes, dtypes and costs are checked next by the engine's dry run.
 import type { Config } from '../config.js';
-import { decodeTensor } from '../encoding/index.js';
+import { decodeTensor, type HostTensor } from '../encoding/index.js';
 import { ProblemError } from '../errors.js';
 import { parseProgram } from '../program/parser.js';
 import { ProgramSyntaxError, ProgramTooLargeError } from '../program/syntax-error.js';
@@ -25,16 +25,44 @@ export function pointer(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-export function compileGraph(body: GraphBody, cfg: Config, binary?: Uint8Array): IRGraph {
+/** A request input, decoded: its name, JSON pointer and tensor. */
+export interface DecodedInput {
+  name: string;
+  path: string;
+  tensor: HostTensor;
+}
+
+/** Decodes the request's inputs (in body order), checking requires_grad dtypes. */
+export function decodeInputs(body: GraphBody, cfg: Config, binary?: Uint8Array): DecodedInput[] {
   const dryRun = body.dry_run === true;
-  const b = new GraphBuilder({ maxGraphNodes: cfg.maxGraphNodes, maxTensorElements: cfg.maxTensorElements });
-  const env = new Map<string, Val>();
-  const requiresGrad: string[] = [];
+  const out: DecodedInput[] = [];
   for (const [name, value] of Object.entries(body.inputs ?? {})) {
     const path = `/inputs/${pointer(name)}`;
     const t = decodeTensor(value, path, { maxElements: cfg.maxTensorElements, allowMeta: dryRun, ...(binary ? { binary } : {}) });
     if (t.requiresGrad && t.dtype !== 'float32' && t.dtype !== 'float64')
       throw fail('dtypeMismatch', { path }, 'only Tensors of floating point dtype can require gradients');
+    out.push({ name, path, tensor: t });
+  }
+  return out;
+}
+
+/** Decodes backward.grad_output, if given. */
+export function decodeGradOutput(body: GraphBody, cfg: Config, binary?: Uint8Array): HostTensor | undefined {
+  const go = body.backward?.grad_output;
+  if (go === undefined || go === null) return undefined;
+  return decodeTensor(go, '/backward/grad_output', { maxElements: cfg.maxTensorElements, allowMeta: body.dry_run === true, ...(binary ? { binary } : {}) });
+}
+
+export function compileGraph(body: GraphBody, cfg: Config, binary?: Uint8Array): IRGraph {
+  return compileDecoded(body, decodeInputs(body, cfg, binary), cfg, binary);
+}
+
+/** Compiles a body whose inputs are decoded (grad_output too, when `gradOutput` is given). */
+export function compileDecoded(body: GraphBody, decoded: DecodedInput[], cfg: Config, binary?: Uint8Array, gradOutput?: HostTensor): IRGraph {
+  const b = new GraphBuilder({ maxGraphNodes: cfg.maxGraphNodes, maxTensorElements: cfg.maxTensorElements });
+  const env = new Map<string, Val>();
+  const requiresGrad: string[] = [];
+  for (const { name, tensor: t } of decoded) {
     const id = b.addInput({ dtype: t.dtype, shape: t.shape, data: t.data, requiresGrad: t.requiresGrad, wrapped: false });
     env.set(name, { kind: 'tensor', slot: id });
     if (t.requiresGrad) requiresGrad.push(name);
@@ -97,12 +125,10 @@ export function compileGraph(body: GraphBody, cfg: Config, binary?: Uint8Array):
         if (b.isList(id)) throw fail('invalidArgument', { path: `/backward/wrt/${i}` }, `'${n}' is a list of tensors`);
         return id;
       });
-      let gradOutput: number | undefined;
-      if (bw?.grad_output !== undefined && bw.grad_output !== null) {
-        const t = decodeTensor(bw.grad_output, '/backward/grad_output', { maxElements: cfg.maxTensorElements, allowMeta: dryRun, ...(binary ? { binary } : {}) });
-        gradOutput = b.addInput({ dtype: t.dtype, shape: t.shape, data: t.data, requiresGrad: false, wrapped: false });
-      }
-      backward = { of, wrt, ...(gradOutput !== undefined ? { gradOutput } : {}) };
+      let gradOutputId: number | undefined;
+      const t = gradOutput ?? decodeGradOutput(body, cfg, binary);
+      if (t) gradOutputId = b.addInput({ dtype: t.dtype, shape: t.shape, data: t.data, requiresGrad: false, wrapped: false });
+      backward = { of, wrt, ...(gradOutputId !== undefined ? { gradOutput: gradOutputId } : {}) };
     }
   }
   const origin = backward ? { implicit: bw === undefined, ofName: bw?.of ?? outputNames[outputNames.length - 1]! } : undefined;

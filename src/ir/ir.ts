@@ -3,6 +3,7 @@
 // Slots 0..inputs.length-1 hold inputs (given tensors and constants); node i
 // writes slot inputs.length + i.
 import type { DType, TensorData } from '../encoding/index.js';
+import type { ProgramRef } from './program-ref.js';
 
 /** A tensor argument reads a slot; a Tensor[] argument reads several. */
 export type IRArg = { t: number } | { tl: number[] } | number | boolean | string | null | number[];
@@ -13,6 +14,8 @@ export interface IRInput {
   data: TensorData | undefined; // undefined in a dry run given shape and dtype only
   requiresGrad: boolean;
   wrapped: boolean; // a Python number in a program: lowest type-promotion priority
+  /** A literal of the program (not request data): part of the program itself. */
+  constant?: boolean;
 }
 
 export interface IRNode {
@@ -50,4 +53,6 @@ export interface IRGraph {
   backward: IRBackward | undefined;
   wrtNames: string[];
   backwardOrigin: BackwardOrigin | undefined;
+  /** The program as workers receive it, once interned (see program-ref.ts). */
+  program?: ProgramRef;
 }

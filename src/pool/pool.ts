@@ -8,7 +8,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Config } from '../config.js';
 import { ProblemError } from '../errors.js';
-import type { Job, JobOutcome, JobResults } from '../worker/job.js';
+import type { Job, JobOutcome, JobResults, WorkerData } from '../worker/job.js';
 
 // The worker must be JavaScript: from the built service it sits beside this
 // file's directory; under vitest (running src/*.ts) it is the built copy in dist/.
@@ -18,7 +18,7 @@ function workerFile(): string {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-export type JobInput = DistributiveOmit<Job, 'cancel' | 'deadlineAt'>;
+export type JobInput = DistributiveOmit<Job, 'cancelSlot' | 'deadlineAt'>;
 
 export interface RunOptions {
   /** Aborting sets the job's cancel flag (e.g. the client went away). */
@@ -31,6 +31,7 @@ function inputBuffers(input: JobInput): ArrayBuffer[] {
     d && d.byteLength > 0 && d.byteOffset === 0 && d.byteLength === d.buffer.byteLength ? [d.buffer as ArrayBuffer] : [];
   switch (input.kind) {
     case 'graph':
+      return ArrayBuffer.isView(input.data) ? [] : input.data.flatMap(whole);
     case 'optimize':
       return input.inputs.flatMap((i) => whole(i.data));
     case 'optimizerStep':
@@ -54,15 +55,26 @@ export interface PoolHooks {
 
 export class JobPool {
   private readonly piscina: Piscina;
-  /** Cancel flags of the jobs handed to piscina and not yet settled. */
-  private readonly inflight = new Set<Int32Array>();
+  /** One cancel flag per job slot, shared with every worker once (workerData):
+   * a job carries only its slot number, not a SharedArrayBuffer of its own. */
+  private readonly flags: Int32Array;
+  private readonly freeSlots: number[];
+  /** Slots of the jobs handed to piscina and not yet settled. */
+  private readonly inflight = new Set<number>();
 
   constructor(
     private readonly cfg: Config,
     private readonly hooks: PoolHooks = {},
   ) {
+    // Jobs in flight: the queue, the running ones, and ones past their deadline
+    // whose worker has not yet stopped (at most one per worker).
+    const slots = cfg.maxQueue + 2 * cfg.workers + 8;
+    this.flags = new Int32Array(new SharedArrayBuffer(4 * slots));
+    this.freeSlots = Array.from({ length: slots }, (_, i) => slots - 1 - i);
+    const workerData: WorkerData = { cancelFlags: this.flags.buffer as SharedArrayBuffer };
     this.piscina = new Piscina({
       filename: workerFile(),
+      workerData,
       minThreads: cfg.workers,
       maxThreads: cfg.workers,
       maxQueue: cfg.maxQueue,
@@ -91,7 +103,7 @@ export class JobPool {
 
   /** Sets the cancel flag of every job in flight (shutdown past its grace period). */
   cancelAll(): void {
-    for (const c of this.inflight) Atomics.store(c, 0, 1);
+    for (const slot of this.inflight) Atomics.store(this.flags, slot, 1);
   }
 
   /** True when a new job would be refused for a full queue. */
@@ -100,35 +112,40 @@ export class JobPool {
   }
 
   async run<I extends JobInput>(input: I, options: RunOptions = {}): Promise<Extract<JobOutcome<JobResults[I['kind']]>, { ok: true }>> {
-    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    const slot = this.freeSlots.pop();
+    if (slot === undefined) {
+      this.hooks.onJob?.({ kind: input.kind, waitMs: 0, runMs: 0, outcome: 'rejected' });
+      throw this.overloaded();
+    }
+    const cancel = () => Atomics.store(this.flags, slot, 1);
     const deadlineMs = this.cfg.jobDeadlineMs;
-    const job = { ...input, cancel, deadlineAt: Date.now() + deadlineMs } as Job;
+    const job = { ...input, cancelSlot: slot, deadlineAt: Date.now() + deadlineMs } as Job;
     const transferList: Array<ArrayBuffer | MessagePort> = inputBuffers(input);
     if (input.kind === 'optimize' && input.progress) transferList.push(input.progress);
-    const onAbort = () => Atomics.store(cancel, 0, 1);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    options.signal?.addEventListener('abort', cancel, { once: true });
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        Atomics.store(cancel, 0, 1);
+        cancel();
         reject(new ProblemError('deadlineExceeded', `the job ran longer than JOB_DEADLINE_MS (${deadlineMs} ms) and was stopped`));
       }, deadlineMs);
     });
     let task: Promise<JobOutcome<JobResults[I['kind']]>>;
     const submitted = performance.now();
     try {
-      task = this.piscina.run(job, { transferList: uniqueBuffers(transferList) as never });
+      task = this.piscina.run(job, transferList.length > 0 ? { transferList: uniqueBuffers(transferList) as never } : undefined);
     } catch (e) {
       clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
+      options.signal?.removeEventListener('abort', cancel);
+      this.release(slot);
       this.hooks.onJob?.({ kind: input.kind, waitMs: 0, runMs: 0, outcome: 'rejected' });
       throw this.mapPoolError(e);
     }
-    this.inflight.add(cancel);
+    this.inflight.add(slot);
     // Settles when the worker is really done with it (after a 504 too).
     task.then(
-      (o) => this.settled(cancel, input.kind, submitted, o),
-      () => this.settled(cancel, input.kind, submitted, undefined),
+      (o) => this.settled(slot, input.kind, submitted, o),
+      () => this.settled(slot, input.kind, submitted, undefined),
     );
     try {
       const outcome = await Promise.race([task.catch((e) => Promise.reject(this.mapPoolError(e))), deadline]);
@@ -136,25 +153,36 @@ export class JobPool {
       return outcome;
     } finally {
       clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
+      options.signal?.removeEventListener('abort', cancel);
     }
   }
 
-  private settled(cancel: Int32Array, kind: Job['kind'], submitted: number, o: { ok: boolean; ms?: number; error?: { code: string } } | undefined): void {
-    this.inflight.delete(cancel);
+  /** A slot is reused only once its worker is done with the job. */
+  private release(slot: number): void {
+    Atomics.store(this.flags, slot, 0);
+    this.freeSlots.push(slot);
+  }
+
+  private settled(slot: number, kind: Job['kind'], submitted: number, o: { ok: boolean; ms?: number; error?: { code: string } } | undefined): void {
+    this.inflight.delete(slot);
+    const cancelled = Atomics.load(this.flags, slot) !== 0;
+    this.release(slot);
     if (!this.hooks.onJob) return;
     const total = performance.now() - submitted;
     const runMs = typeof o?.ms === 'number' ? o.ms : 0;
-    const outcome = o?.ok ? 'ok' : o?.error?.code === 'GS_cancelled' || Atomics.load(cancel, 0) !== 0 ? 'deadline' : 'error';
+    const outcome = o?.ok ? 'ok' : o?.error?.code === 'GS_cancelled' || cancelled ? 'deadline' : 'error';
     this.hooks.onJob({ kind, waitMs: Math.max(0, total - runMs), runMs, outcome });
   }
 
   private mapPoolError(e: unknown): Error {
     if (e instanceof ProblemError) return e;
     const msg = String((e as Error)?.message ?? e);
-    if (/queue is at limit|Task queue/i.test(msg))
-      return new ProblemError('overloaded', `all ${this.cfg.workers} workers are busy and ${this.cfg.maxQueue} jobs are waiting; retry shortly`, undefined, { 'retry-after': '1' });
+    if (/queue is at limit|Task queue/i.test(msg)) return this.overloaded();
     return e instanceof Error ? e : new Error(msg);
+  }
+
+  private overloaded(): ProblemError {
+    return new ProblemError('overloaded', `all ${this.cfg.workers} workers are busy and ${this.cfg.maxQueue} jobs are waiting; retry shortly`, undefined, { 'retry-after': '1' });
   }
 
   async close(): Promise<void> {

@@ -173,7 +173,8 @@ function plotRange(q: Record<string, unknown>): { min: number; max: number; poin
 
 function values(t: NativeTensor): Float64Array | Float32Array {
   const n = t.shape.reduce((a, b) => a * b, 1);
-  return viewData(t.dtype as DType, t.data!, 0, n) as Float64Array | Float32Array;
+  const d = t.data!;
+  return (d instanceof ArrayBuffer ? viewData(t.dtype as DType, d, 0, n) : viewData(t.dtype as DType, d.buffer, d.byteOffset, n)) as Float64Array | Float32Array;
 }
 
 /** The options as a call shows them: given ones, then defaults that are not None. */

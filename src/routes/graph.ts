@@ -3,7 +3,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config.js';
-import { compileGraph, type GraphBody } from '../ir/compile.js';
+import type { GraphBody } from '../ir/compile.js';
+import { GraphCompiler } from '../ir/graph-cache.js';
 import type { IRGraph } from '../ir/ir.js';
 import type { NativeSlot, NativeTensor } from '../native.js';
 import type { JobPool } from '../pool/pool.js';
@@ -14,6 +15,7 @@ import { runGraph, sendTensors } from './run-graph.js';
 const problems = { 400: ProblemSchema, 413: ProblemSchema, 422: ProblemSchema, 503: ProblemSchema, 504: ProblemSchema };
 
 export function graphRoutes(app: FastifyInstance, cfg: Config, pool: JobPool): void {
+  const compiler = new GraphCompiler(cfg);
   app.withTypeProvider<ZodTypeProvider>().post(
     '/v1/graph',
     {
@@ -28,7 +30,7 @@ export function graphRoutes(app: FastifyInstance, cfg: Config, pool: JobPool): v
     },
     async (req, reply): Promise<any> => {
       const body = req.body as GraphBody & { encoding?: 'json' | 'base64' };
-      const graph = compileGraph(body, cfg, binaryPayload(req));
+      const graph = compiler.compile(body, binaryPayload(req));
       const dryRun = body.dry_run === true;
       const { result: r, ms } = await runGraph(pool, cfg, graph, {
         dryRun,

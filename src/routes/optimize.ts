@@ -75,7 +75,7 @@ export function optimizeRoutes(app: FastifyInstance, cfg: Config, pool: JobPool)
       const { name: _name, param_groups, ...options } = body.optimizer;
       const optimizer = buildGroups(info.name, options, param_groups, names, '/optimizer/param_groups');
       const kind = answerKind(req.headers.accept);
-      const job: Omit<OptimizeJob, 'cancel' | 'deadlineAt'> = {
+      const job: Omit<OptimizeJob, 'cancelSlot' | 'deadlineAt'> = {
         kind: 'optimize',
         inputs: graph.inputs,
         nodes: graph.nodes,
@@ -138,7 +138,7 @@ async function streamNdjson(
   _req: FastifyRequest,
   reply: FastifyReply,
   pool: JobPool,
-  job: Omit<OptimizeJob, 'cancel' | 'deadlineAt'>,
+  job: Omit<OptimizeJob, 'cancelSlot' | 'deadlineAt'>,
   locate: (n: number) => Where,
   answer: (r: NativeOptimizeResult) => Record<string, unknown>,
 ): Promise<unknown> {

@@ -6,6 +6,8 @@ import type { Config } from '../config.js';
 import { encodeBinaryResponse, encodeResponse } from '../encoding/index.js';
 import { fromEngineError, type Where } from '../errors.js';
 import type { IRGraph } from '../ir/ir.js';
+import { jobData, programOf } from '../ir/program-ref.js';
+import { unpackResult } from '../worker/packed-result.js';
 import type { NativeResult } from '../native.js';
 import { EngineError, type JobPool } from '../pool/pool.js';
 
@@ -28,10 +30,8 @@ export async function runGraph(
     const outcome = await pool.run({
       kind: 'graph',
       dryRun: opts.dryRun === true,
-      inputs: graph.inputs,
-      nodes: graph.nodes,
-      outputs: graph.outputs.map((o) => o.slot),
-      backward: graph.backward,
+      program: programOf(graph),
+      data: jobData(graph),
       limits: {
         maxBytes: cfg.maxJobBytes,
         maxFlops: cfg.maxJobFlops,
@@ -39,7 +39,8 @@ export async function runGraph(
         maxElements: cfg.maxTensorElements,
       },
     });
-    return { result: outcome.result, ms: outcome.ms };
+    const r = outcome.result;
+    return { result: r instanceof ArrayBuffer ? unpackResult(r) : r, ms: outcome.ms };
   } catch (e) {
     if (!(e instanceof EngineError)) throw e;
     opts.explain?.(e);

@@ -1,6 +1,7 @@
 // The envelope one job travels in between the main thread and a worker.
 // Tensor data are typed arrays whose buffers are transferred, not copied.
-import type { IRBackward, IRInput, IRNode } from '../ir/ir.js';
+import type { IRInput, IRNode } from '../ir/ir.js';
+import type { ProgramRef } from '../ir/program-ref.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { DType, TensorData } from '../encoding/index.js';
 import type { NativeOptimizeResult, NativeResult, NativeStepResult } from '../native.js';
@@ -15,13 +16,14 @@ export interface JobLimits {
 export interface GraphJob {
   kind: 'graph';
   dryRun: boolean;
-  inputs: IRInput[];
-  nodes: IRNode[];
-  outputs: number[];
-  backward: IRBackward | undefined;
+  /** The op list, input shapes, constants, outputs and backward: read once per worker. */
+  program: ProgramRef;
+  /** Data of the program's non-constant inputs, in order (undefined in a dry run given
+   * shapes only), or all of them packed in one buffer at 8-byte aligned offsets. */
+  data: Array<TensorData | undefined> | Uint8Array;
   limits: JobLimits;
-  /** Int32Array over a SharedArrayBuffer: the main thread stores 1 to cancel. */
-  cancel: Int32Array;
+  /** This job's cancel flag in WorkerData.cancelFlags: the main thread stores 1 to cancel. */
+  cancelSlot: number;
   /** Wall-clock time (Date.now()) after which the engine stops. */
   deadlineAt: number;
 }
@@ -52,7 +54,7 @@ export interface OptimizerStepJob {
   state: Array<Record<string, JobStateValue> | null> | null;
   steps: number;
   limits: JobLimits;
-  cancel: Int32Array;
+  cancelSlot: number;
   deadlineAt: number;
 }
 
@@ -75,15 +77,22 @@ export interface OptimizeJob {
   /** When given, per-step records ({step, loss, lr}[]) are posted here in batches. */
   progress?: MessagePort;
   progressEvery?: number;
-  cancel: Int32Array;
+  cancelSlot: number;
   deadlineAt: number;
+}
+
+/** What every worker is started with (piscina workerData). */
+export interface WorkerData {
+  /** Int32 flags, one per job slot; a job's is at index cancelSlot. */
+  cancelFlags: SharedArrayBuffer;
 }
 
 export type Job = GraphJob | OptimizerStepJob | OptimizeJob;
 
 /** What each kind of job answers. */
 export interface JobResults {
-  graph: NativeResult;
+  /** A dry run's slots, or a real run's packed answer (worker/packed-result.ts). */
+  graph: NativeResult | ArrayBuffer;
   optimizerStep: NativeStepResult;
   optimize: NativeOptimizeResult;
 }

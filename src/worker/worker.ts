@@ -1,24 +1,20 @@
-// Worker thread entry (piscina): decode nothing, copy nothing; hand the IR and
-// the typed arrays to the engine, return its typed arrays by transfer.
+// Worker thread entry (piscina): decode nothing, copy nothing; hand the
+// program and the typed arrays to the engine, return its buffers by transfer.
+// Each message is kept to few objects: structured clone costs per typed array
+// and per object, more than the engine spends on a small graph.
+import { workerData } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { loadAddon } from '../native.js';
-import type { NativeOptimizeResult, NativeResult, NativeStepResult, NativeStateValue, NativeTensor } from '../native.js';
-import type { GraphJob, Job, JobOutcome, OptimizeJob, OptimizerStepJob } from './job.js';
+import type { NativeOptimizeResult, NativeStepResult, NativeStateValue, NativeTensor } from '../native.js';
+import type { GraphJob, Job, JobOutcome, OptimizeJob, OptimizerStepJob, WorkerData } from './job.js';
+import { prepared } from './prepared.js';
 
 const addon = loadAddon();
+// One cancel flag per job slot, shared with the main thread (see pool.ts).
+const flags = new Int32Array((workerData as WorkerData).cancelFlags);
 
 function collect(out: ArrayBuffer[], t: NativeTensor | null | undefined): void {
-  if (t?.data && t.data.byteLength > 0) out.push(t.data);
-}
-
-function transferables(r: NativeResult): ArrayBuffer[] {
-  const out: ArrayBuffer[] = [];
-  for (const s of r.slots) {
-    if (Array.isArray(s)) s.forEach((t) => collect(out, t));
-    else collect(out, s);
-  }
-  r.grads.forEach((t) => collect(out, t));
-  return out;
+  if (t?.data instanceof ArrayBuffer && t.data.byteLength > 0) out.push(t.data);
 }
 
 function stepTransferables(r: NativeStepResult | NativeOptimizeResult): ArrayBuffer[] {
@@ -48,34 +44,35 @@ function moved(outcome: JobOutcome<unknown>, buffers: ArrayBuffer[]): unknown {
   } as never);
 }
 
-function runGraph(job: GraphJob, started: number): unknown {
-  const base = {
-    nodes: job.nodes,
-    outputs: job.outputs,
-    backward: job.backward,
+const deadlineMs = (job: Job) => Math.max(1, job.deadlineAt - Date.now());
+
+function runGraph(job: GraphJob, cancel: Int32Array, started: number): unknown {
+  const entry = prepared(addon, job.program);
+  const result = addon.runPrepared(entry.program, job.data, {
     limits: job.limits,
-    cancel: job.cancel,
-  };
-  // Check and cost the whole job (backward included) on shapes alone; an
-  // over-limit job fails here, before anything big is allocated.
-  const meta = addon.run({ ...base, inputs: job.inputs.map((i) => ({ ...i, data: undefined })), meta: true });
-  if (job.dryRun) return { ok: true, result: meta, ms: performance.now() - started } satisfies JobOutcome;
-  const result = addon.run({ ...base, inputs: job.inputs, meta: false, deadlineMs: Math.max(1, job.deadlineAt - Date.now()) });
-  return moved({ ok: true, result, ms: performance.now() - started }, transferables(result));
+    cancel,
+    deadlineMs: deadlineMs(job),
+    dryRun: job.dryRun,
+    // Cost the job on shapes alone before the real run, until it has passed once.
+    check: !entry.checked,
+  });
+  if (!(result instanceof ArrayBuffer)) return { ok: true, result, ms: performance.now() - started } satisfies JobOutcome<unknown>;
+  entry.checked = true;
+  return moved({ ok: true, result, ms: performance.now() - started }, [result]);
 }
 
-function runOptimizerStep(job: OptimizerStepJob, started: number): unknown {
-  const result = addon.optimizerStep({ ...job, deadlineMs: Math.max(1, job.deadlineAt - Date.now()) });
+function runOptimizerStep(job: OptimizerStepJob, cancel: Int32Array, started: number): unknown {
+  const result = addon.optimizerStep({ ...job, cancel, deadlineMs: deadlineMs(job) });
   return moved({ ok: true, result, ms: performance.now() - started }, stepTransferables(result));
 }
 
-function runOptimize(job: OptimizeJob, started: number): unknown {
+function runOptimize(job: OptimizeJob, cancel: Int32Array, started: number): unknown {
   const port = job.progress;
   // The engine calls back (on this thread) every progressEvery steps; without
   // a port there is no callback and no per-step JS work at all.
   const onProgress = port ? (batch: unknown) => port.postMessage(batch) : undefined;
   try {
-    const result = addon.optimize({ ...job, progress: undefined, onProgress, deadlineMs: Math.max(1, job.deadlineAt - Date.now()) });
+    const result = addon.optimize({ ...job, cancel, progress: undefined, onProgress, deadlineMs: deadlineMs(job) });
     return moved({ ok: true, result, ms: performance.now() - started }, stepTransferables(result));
   } finally {
     port?.close();
@@ -84,16 +81,17 @@ function runOptimize(job: OptimizeJob, started: number): unknown {
 
 export default function runJob(job: Job): unknown {
   const started = performance.now();
+  const cancel = flags.subarray(job.cancelSlot, job.cancelSlot + 1);
   try {
-    if (Atomics.load(job.cancel, 0) !== 0 || Date.now() > job.deadlineAt)
+    if (Atomics.load(cancel, 0) !== 0 || Date.now() > job.deadlineAt)
       return { ok: false, error: { code: 'GS_cancelled', message: 'the job passed its deadline (JOB_DEADLINE_MS) before a worker was free' } };
     switch (job.kind) {
       case 'graph':
-        return runGraph(job, started);
+        return runGraph(job, cancel, started);
       case 'optimizerStep':
-        return runOptimizerStep(job, started);
+        return runOptimizerStep(job, cancel, started);
       case 'optimize':
-        return runOptimize(job, started);
+        return runOptimize(job, cancel, started);
     }
   } catch (e) {
     if (job.kind === 'optimize') job.progress?.close();

@@ -1,0 +1,57 @@
+// Compiled /v1/graph programs, reused across requests. Clients send the same
+// program over and over with new data (a training loop, a load test): parsing
+// and compiling it again would cost more than running it. A compiled graph
+// depends on the program (or node list), the names, dtypes, shapes and
+// requires_grad flags of the inputs, the outputs and the backward request, never
+// on input values, so those make the key; a hit reuses the compiled graph and
+// its worker-side program (program-ref.ts) with this request's data.
+import { LRUCache } from 'lru-cache';
+import type { Config } from '../config.js';
+import type { HostTensor } from '../encoding/index.js';
+import { compileDecoded, decodeGradOutput, decodeInputs, type GraphBody } from './compile.js';
+import type { IRGraph } from './ir.js';
+import { programOf } from './program-ref.js';
+
+const signature = (t: HostTensor) => `${t.dtype}${t.requiresGrad ? '!' : ''}[${t.shape.join(',')}]`;
+
+export class GraphCompiler {
+  // Bounded by entries and by key length (programs can be long).
+  private readonly cache = new LRUCache<string, IRGraph>({
+    max: 512,
+    maxSize: 32 * 1024 * 1024,
+    sizeCalculation: (_g, key) => key.length + 1,
+  });
+
+  constructor(private readonly cfg: Config) {}
+
+  compile(body: GraphBody, binary?: Uint8Array): IRGraph {
+    const decoded = decodeInputs(body, this.cfg, binary);
+    let gradOutput: HostTensor | undefined;
+    try {
+      gradOutput = decodeGradOutput(body, this.cfg, binary);
+    } catch {
+      // Its error comes after the program's own, as without the cache.
+      return compileDecoded(body, decoded, this.cfg, binary);
+    }
+    const key = JSON.stringify([
+      body.program ?? null,
+      body.nodes ?? null,
+      decoded.map((d) => [d.name, signature(d.tensor)]),
+      body.outputs ?? null,
+      body.backward ? [body.backward.of ?? null, body.backward.wrt ?? null, gradOutput ? signature(gradOutput) : null] : null,
+    ]);
+    const template = this.cache.get(key);
+    if (template) return withData(template, [...decoded.map((d) => d.tensor), ...(gradOutput ? [gradOutput] : [])]);
+    const graph = compileDecoded(body, decoded, this.cfg, binary, gradOutput);
+    programOf(graph);
+    this.cache.set(key, withData(graph, []));
+    return graph;
+  }
+}
+
+/** The graph with its request inputs' data replaced, in order (constants kept); no data when `data` is empty. */
+function withData(g: IRGraph, data: HostTensor[]): IRGraph {
+  let k = 0;
+  const inputs = g.inputs.map((i) => (i.constant ? i : { ...i, data: data[k++]?.data }));
+  return { ...g, inputs };
+}

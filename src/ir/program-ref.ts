@@ -1,0 +1,90 @@
+// A graph's program as a worker receives it: an id and the IR (op list, input
+// dtypes and shapes, constants, outputs, backward) serialized once into a
+// SharedArrayBuffer. Posting it costs the same for any program size (shared
+// memory is passed by reference); a worker reads it only the first time it
+// meets the id and keeps the engine's prepared form (src/worker/prepared.ts).
+// Requests then carry just their tensors' data.
+import { serialize } from 'node:v8';
+import { LRUCache } from 'lru-cache';
+import type { TensorData } from '../encoding/index.js';
+import type { IRBackward, IRGraph, IRInput, IRNode } from './ir.js';
+
+export interface ProgramRef {
+  id: number;
+  /** v8-serialized PreparedIR (structured clone keeps NaN, ±Infinity and typed arrays). */
+  ir: SharedArrayBuffer;
+}
+
+/** What addon.prepare reads: constants carry data, the other inputs only dtype and shape. */
+export interface PreparedIR {
+  inputs: Array<Omit<IRInput, 'data' | 'constant'> & { data?: TensorData }>;
+  nodes: IRNode[];
+  outputs: number[];
+  backward: IRBackward | undefined;
+}
+
+let nextId = 1;
+
+// Same IR bytes, same program: the key is the serialization itself. Bounded
+// by total bytes (keys and buffers) so no client can grow it without limit.
+const interned = new LRUCache<string, ProgramRef>({
+  max: 4096,
+  maxSize: 64 * 1024 * 1024,
+  sizeCalculation: (ref, key) => key.length + ref.ir.byteLength,
+});
+
+/** The data each run brings, in input order (constants excluded). */
+export function requestData(g: IRGraph): Array<TensorData | undefined> {
+  const out: Array<TensorData | undefined> = [];
+  for (const i of g.inputs) if (!i.constant) out.push(i.data);
+  return out;
+}
+
+// Small inputs travel packed in one buffer: structured clone costs per typed
+// array, and copying a few KB is cheaper than moving several buffers. Large
+// ones travel as their own buffers, moved (transferred), never copied.
+const PACK_LIMIT_BYTES = 64 * 1024;
+
+/** requestData, packed into one buffer (8-byte aligned offsets, input order) when small. */
+export function jobData(g: IRGraph): Array<TensorData | undefined> | Uint8Array {
+  const data = requestData(g);
+  let total = 0;
+  for (const d of data) {
+    if (!d) return data; // a dry run given shapes only
+    total += (d.byteLength + 7) & ~7;
+  }
+  if (total > PACK_LIMIT_BYTES) return data;
+  const packed = new Uint8Array(total);
+  let off = 0;
+  for (const d of data as TensorData[]) {
+    packed.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), off);
+    off += (d.byteLength + 7) & ~7;
+  }
+  return packed;
+}
+
+/** The program of a compiled graph, interned: equal IRs share one id. */
+export function programOf(g: IRGraph): ProgramRef {
+  if (g.program) return g.program;
+  const ir: PreparedIR = {
+    inputs: g.inputs.map((i) =>
+      i.constant
+        ? { dtype: i.dtype, shape: i.shape, requiresGrad: i.requiresGrad, wrapped: i.wrapped, ...(i.data ? { data: i.data } : {}) }
+        : { dtype: i.dtype, shape: i.shape, requiresGrad: i.requiresGrad, wrapped: i.wrapped },
+    ),
+    nodes: g.nodes,
+    outputs: g.outputs.map((o) => o.slot),
+    backward: g.backward,
+  };
+  const bytes = serialize(ir);
+  const key = bytes.toString('latin1');
+  let ref = interned.get(key);
+  if (!ref) {
+    const sab = new SharedArrayBuffer(bytes.byteLength);
+    new Uint8Array(sab).set(bytes);
+    ref = { id: nextId++, ir: sab };
+    interned.set(key, ref);
+  }
+  g.program = ref;
+  return ref;
+}

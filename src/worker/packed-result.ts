@@ -1,0 +1,40 @@
+// Reads the engine's packed answer to a real run (native/addon/prepared.cc,
+// pack_result): one ArrayBuffer, a float64 header and then the tensors' bytes.
+// The tensors become views into that buffer: nothing is copied.
+import type { NativeResult, NativeSlot, NativeTensor } from '../native.js';
+
+const DTYPES = ['float32', 'float64', 'int64', 'bool'] as const;
+
+export function unpackResult(buf: ArrayBuffer): NativeResult {
+  const count = new Float64Array(buf, 0, 1)[0]!;
+  // The header's length is only known while reading it; it is at most the whole buffer.
+  const h = new Float64Array(buf, 0, Math.floor(buf.byteLength / 8));
+  const slots: NativeSlot[] = [];
+  const grads: NativeTensor[] = [];
+  const cost = { bytes: h[1]!, flops: h[2]!, ops: h[3]! };
+  let k = 4;
+  for (let e = 0; e < count; e++) {
+    const slot = h[k++]!;
+    const pos = h[k++]!;
+    const dtype = h[k++]!;
+    const ndim = h[k++]!;
+    const shape: number[] = new Array(ndim);
+    for (let d = 0; d < ndim; d++) shape[d] = h[k++]!;
+    const offset = h[k++]!;
+    if (pos === -2) {
+      slots[slot] = [];
+      continue;
+    }
+    let t: NativeTensor | null = null;
+    if (dtype >= 0) {
+      const name = DTYPES[dtype]!;
+      let n = 1;
+      for (const d of shape) n *= d;
+      t = { shape, dtype: name, data: new Uint8Array(buf, offset, n * (name === 'float32' ? 4 : name === 'bool' ? 1 : 8)) };
+    }
+    if (slot < 0) grads[-1 - slot] = t as NativeTensor;
+    else if (pos === -1) slots[slot] = t;
+    else ((slots[slot] ??= []) as NativeTensor[])[pos] = t as NativeTensor;
+  }
+  return { slots, grads, cost };
+}
