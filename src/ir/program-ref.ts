@@ -1,9 +1,11 @@
 // A graph's program as a worker receives it: an id and the IR (op list, input
-// dtypes and shapes, constants, outputs, backward) serialized once into a
-// SharedArrayBuffer. Posting it costs the same for any program size (shared
-// memory is passed by reference); a worker reads it only the first time it
-// meets the id and keeps the engine's prepared form (src/worker/prepared.ts).
-// Requests then carry just their tensors' data.
+// dtypes and shapes, constants, outputs, backward), serialized once per
+// program into a one-byte string. A worker deserializes it only the first time
+// it meets the id and keeps the engine's prepared form (src/worker/prepared.ts).
+// The string still travels with every job: a flat string is the cheapest thing
+// structured clone copies (a SharedArrayBuffer or a typed array costs more per
+// message than a few KB of text), and its size grows with the op list, which a
+// run costs far more than.
 import { serialize } from 'node:v8';
 import { LRUCache } from 'lru-cache';
 import type { TensorData } from '../encoding/index.js';
@@ -11,8 +13,8 @@ import type { IRBackward, IRGraph, IRInput, IRNode } from './ir.js';
 
 export interface ProgramRef {
   id: number;
-  /** v8-serialized PreparedIR (structured clone keeps NaN, ±Infinity and typed arrays). */
-  ir: SharedArrayBuffer;
+  /** v8-serialized PreparedIR as a latin1 string (v8 serialization keeps NaN, ±Infinity and typed arrays). */
+  ir: string;
 }
 
 /** What addon.prepare reads: constants carry data, the other inputs only dtype and shape. */
@@ -30,7 +32,7 @@ let nextId = 1;
 const interned = new LRUCache<string, ProgramRef>({
   max: 4096,
   maxSize: 64 * 1024 * 1024,
-  sizeCalculation: (ref, key) => key.length + ref.ir.byteLength,
+  sizeCalculation: (_ref, key) => key.length,
 });
 
 /** The data each run brings, in input order (constants excluded). */
@@ -76,13 +78,10 @@ export function programOf(g: IRGraph): ProgramRef {
     outputs: g.outputs.map((o) => o.slot),
     backward: g.backward,
   };
-  const bytes = serialize(ir);
-  const key = bytes.toString('latin1');
+  const key = serialize(ir).toString('latin1');
   let ref = interned.get(key);
   if (!ref) {
-    const sab = new SharedArrayBuffer(bytes.byteLength);
-    new Uint8Array(sab).set(bytes);
-    ref = { id: nextId++, ir: sab };
+    ref = { id: nextId++, ir: key };
     interned.set(key, ref);
   }
   g.program = ref;

@@ -19,7 +19,7 @@ const cache = new LRUCache<number, PreparedEntry>({ max: 1024 });
 export function prepared(addon: NativeAddon, ref: ProgramRef): PreparedEntry {
   let e = cache.get(ref.id);
   if (!e) {
-    e = { program: addon.prepare(deserialize(Buffer.from(ref.ir))), checked: false };
+    e = { program: addon.prepare(deserialize(Buffer.from(ref.ir, 'latin1'))), checked: false };
     cache.set(ref.id, e);
   }
   return e;
