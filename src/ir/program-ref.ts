@@ -15,6 +15,8 @@ export interface ProgramRef {
   id: number;
   /** v8-serialized PreparedIR as a latin1 string (v8 serialization keeps NaN, ±Infinity and typed arrays). */
   ir: string;
+  /** What the program's last real run cost (set from its answer; the pool batches cheap programs). */
+  lastCost?: { flops: number; ops: number };
 }
 
 /** What addon.prepare reads: constants carry data, the other inputs only dtype and shape. */

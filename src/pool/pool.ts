@@ -8,7 +8,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Config } from '../config.js';
 import { ProblemError } from '../errors.js';
-import type { Job, JobOutcome, JobResults, WorkerData } from '../worker/job.js';
+import type { BatchJob, BatchOutcome, Job, JobOutcome, JobResults, WorkerData } from '../worker/job.js';
 
 // The worker must be JavaScript: from the built service it sits beside this
 // file's directory; under vitest (running src/*.ts) it is the built copy in dist/.
@@ -84,10 +84,6 @@ export class JobPool {
     });
   }
 
-  get queueSize(): number {
-    return this.piscina.queueSize;
-  }
-
   get utilization(): number {
     return this.piscina.utilization;
   }
@@ -96,9 +92,16 @@ export class JobPool {
     return this.piscina.threads.length;
   }
 
+  /** Jobs accepted and not yet taken by a worker (in jobs, not piscina tasks:
+   * a batch of small jobs is one task). Jobs past their deadline whose worker
+   * has not stopped yet count until it does. */
+  get queueSize(): number {
+    return Math.max(0, this.inflight.size - this.cfg.workers);
+  }
+
   /** Jobs a worker is running now (accepted jobs not waiting in the queue). */
   get busy(): number {
-    return Math.max(0, Math.min(this.cfg.workers, this.inflight.size - this.piscina.queueSize));
+    return Math.min(this.cfg.workers, this.inflight.size);
   }
 
   /** Sets the cancel flag of every job in flight (shutdown past its grace period). */
@@ -108,11 +111,11 @@ export class JobPool {
 
   /** True when a new job would be refused for a full queue. */
   get saturated(): boolean {
-    return this.piscina.queueSize >= this.cfg.maxQueue;
+    return this.queueSize >= this.cfg.maxQueue;
   }
 
   async run<I extends JobInput>(input: I, options: RunOptions = {}): Promise<Extract<JobOutcome<JobResults[I['kind']]>, { ok: true }>> {
-    const slot = this.freeSlots.pop();
+    const slot = this.saturated ? undefined : this.freeSlots.pop();
     if (slot === undefined) {
       this.hooks.onJob?.({ kind: input.kind, waitMs: 0, runMs: 0, outcome: 'rejected' });
       throw this.overloaded();
@@ -133,7 +136,7 @@ export class JobPool {
     let task: Promise<JobOutcome<JobResults[I['kind']]>>;
     const submitted = performance.now();
     try {
-      task = this.piscina.run(job, transferList.length > 0 ? { transferList: uniqueBuffers(transferList) as never } : undefined);
+      task = isSmall(job) ? this.batched(job) : this.piscina.run(job, transferList.length > 0 ? { transferList: uniqueBuffers(transferList) as never } : undefined);
     } catch (e) {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', cancel);
@@ -154,6 +157,36 @@ export class JobPool {
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', cancel);
+    }
+  }
+
+  // Small jobs submitted in the same event-loop turn travel together: one
+  // piscina task costs the main thread ~30-50 µs (its task bookkeeping, the
+  // message, the wake-up), more than a small graph's whole run. They are
+  // flushed after the turn's I/O (setImmediate), split over the workers.
+  private pending: Array<{ job: Job; resolve: (o: JobOutcome<never>) => void; reject: (e: unknown) => void }> = [];
+
+  private batched(job: Job): Promise<JobOutcome<never>> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.push({ job, resolve, reject }) === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const all = this.pending;
+    this.pending = [];
+    const tasks = Math.min(all.length, Math.max(this.cfg.workers, Math.ceil(all.length / MAX_BATCH)));
+    for (let t = 0; t < tasks; t++) {
+      const group = all.filter((_, i) => i % tasks === t);
+      if (group.length === 1) {
+        this.piscina.run(group[0]!.job).then(group[0]!.resolve, group[0]!.reject);
+        continue;
+      }
+      const batch: BatchJob = { kind: 'batch', jobs: group.map((g) => g.job) };
+      this.piscina.run(batch).then(
+        (r: BatchOutcome) => group.forEach((g, i) => g.resolve(r.outcomes[i] as JobOutcome<never>)),
+        (e: unknown) => group.forEach((g) => g.reject(e)),
+      );
     }
   }
 
@@ -189,6 +222,19 @@ export class JobPool {
     await this.piscina.close();
   }
 }
+
+/** Jobs per piscina task at most, so a batch stays short (small jobs run in µs). */
+const MAX_BATCH = 16;
+
+/** A graph job worth batching: small data (packed, copied) and a program whose
+ * last run was cheap (its cost is known from an earlier answer). */
+function isSmall(job: Job): boolean {
+  if (job.kind !== 'graph' || job.dryRun || !ArrayBuffer.isView(job.data)) return false;
+  const c = job.program.lastCost;
+  return c !== undefined && c.flops <= SMALL_FLOPS && c.ops <= SMALL_OPS;
+}
+const SMALL_FLOPS = 1e5;
+const SMALL_OPS = 500;
 
 function uniqueBuffers<T>(list: T[]): T[] {
   return [...new Set(list)];

@@ -26,11 +26,12 @@ export async function runGraph(
   graph: IRGraph,
   opts: { dryRun?: boolean; explain?: (e: EngineError) => void } = {},
 ): Promise<GraphRun> {
+  const program = programOf(graph);
   try {
     const outcome = await pool.run({
       kind: 'graph',
       dryRun: opts.dryRun === true,
-      program: programOf(graph),
+      program,
       data: jobData(graph),
       limits: {
         maxBytes: cfg.maxJobBytes,
@@ -40,7 +41,10 @@ export async function runGraph(
       },
     });
     const r = outcome.result;
-    return { result: r instanceof ArrayBuffer ? unpackResult(r) : r, ms: outcome.ms };
+    if (!(r instanceof ArrayBuffer)) return { result: r, ms: outcome.ms };
+    const result = unpackResult(r);
+    program.lastCost = { flops: result.cost.flops, ops: result.cost.ops };
+    return { result, ms: outcome.ms };
   } catch (e) {
     if (!(e instanceof EngineError)) throw e;
     opts.explain?.(e);

@@ -103,4 +103,14 @@ export interface JobError {
   node?: number;
 }
 
+/** Small jobs sent together in one piscina task (see pool.ts); answered in order. */
+export interface BatchJob {
+  kind: 'batch';
+  jobs: Job[];
+}
+
+export interface BatchOutcome {
+  outcomes: JobOutcome<unknown>[];
+}
+
 export type JobOutcome<R = NativeResult> = { ok: true; result: R; ms: number } | { ok: false; error: JobError };

@@ -6,7 +6,7 @@ import { workerData } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { loadAddon } from '../native.js';
 import type { NativeOptimizeResult, NativeStepResult, NativeStateValue, NativeTensor } from '../native.js';
-import type { GraphJob, Job, JobOutcome, OptimizeJob, OptimizerStepJob, WorkerData } from './job.js';
+import type { BatchJob, BatchOutcome, GraphJob, Job, JobOutcome, OptimizeJob, OptimizerStepJob, WorkerData } from './job.js';
 import { prepared } from './prepared.js';
 
 const addon = loadAddon();
@@ -33,20 +33,27 @@ function stepTransferables(r: NativeStepResult | NativeOptimizeResult): ArrayBuf
 }
 
 /** A result whose buffers piscina moves to the main thread. */
-function moved(outcome: JobOutcome<unknown>, buffers: ArrayBuffer[]): unknown {
+function moved(value: unknown, buffers: ArrayBuffer[]): unknown {
   return Piscina.move({
     get [Piscina.transferableSymbol]() {
       return buffers;
     },
     get [Piscina.valueSymbol]() {
-      return outcome;
+      return value;
     },
   } as never);
 }
 
-const deadlineMs = (job: Job) => Math.max(1, job.deadlineAt - Date.now());
+/** A job's outcome and the buffers to move with it. */
+interface Done {
+  outcome: JobOutcome<unknown>;
+  buffers: ArrayBuffer[];
+}
 
-function runGraph(job: GraphJob, cancel: Int32Array, started: number): unknown {
+const deadlineMs = (job: Job) => Math.max(1, job.deadlineAt - Date.now());
+const elapsed = (started: number) => performance.now() - started;
+
+function runGraph(job: GraphJob, cancel: Int32Array, started: number): Done {
   const entry = prepared(addon, job.program);
   const result = addon.runPrepared(entry.program, job.data, {
     limits: job.limits,
@@ -56,35 +63,35 @@ function runGraph(job: GraphJob, cancel: Int32Array, started: number): unknown {
     // Cost the job on shapes alone before the real run, until it has passed once.
     check: !entry.checked,
   });
-  if (!(result instanceof ArrayBuffer)) return { ok: true, result, ms: performance.now() - started } satisfies JobOutcome<unknown>;
+  if (!(result instanceof ArrayBuffer)) return { outcome: { ok: true, result, ms: elapsed(started) }, buffers: [] };
   entry.checked = true;
-  return moved({ ok: true, result, ms: performance.now() - started }, [result]);
+  return { outcome: { ok: true, result, ms: elapsed(started) }, buffers: [result] };
 }
 
-function runOptimizerStep(job: OptimizerStepJob, cancel: Int32Array, started: number): unknown {
+function runOptimizerStep(job: OptimizerStepJob, cancel: Int32Array, started: number): Done {
   const result = addon.optimizerStep({ ...job, cancel, deadlineMs: deadlineMs(job) });
-  return moved({ ok: true, result, ms: performance.now() - started }, stepTransferables(result));
+  return { outcome: { ok: true, result, ms: elapsed(started) }, buffers: stepTransferables(result) };
 }
 
-function runOptimize(job: OptimizeJob, cancel: Int32Array, started: number): unknown {
+function runOptimize(job: OptimizeJob, cancel: Int32Array, started: number): Done {
   const port = job.progress;
   // The engine calls back (on this thread) every progressEvery steps; without
   // a port there is no callback and no per-step JS work at all.
   const onProgress = port ? (batch: unknown) => port.postMessage(batch) : undefined;
   try {
     const result = addon.optimize({ ...job, cancel, progress: undefined, onProgress, deadlineMs: deadlineMs(job) });
-    return moved({ ok: true, result, ms: performance.now() - started }, stepTransferables(result));
+    return { outcome: { ok: true, result, ms: elapsed(started) }, buffers: stepTransferables(result) };
   } finally {
     port?.close();
   }
 }
 
-export default function runJob(job: Job): unknown {
+function run(job: Job): Done {
   const started = performance.now();
   const cancel = flags.subarray(job.cancelSlot, job.cancelSlot + 1);
   try {
     if (Atomics.load(cancel, 0) !== 0 || Date.now() > job.deadlineAt)
-      return { ok: false, error: { code: 'GS_cancelled', message: 'the job passed its deadline (JOB_DEADLINE_MS) before a worker was free' } };
+      return { outcome: { ok: false, error: { code: 'GS_cancelled', message: 'the job passed its deadline (JOB_DEADLINE_MS) before a worker was free' } }, buffers: [] };
     switch (job.kind) {
       case 'graph':
         return runGraph(job, cancel, started);
@@ -97,6 +104,22 @@ export default function runJob(job: Job): unknown {
     if (job.kind === 'optimize') job.progress?.close();
     const err = e as { code?: string; message?: string; node?: number };
     const error = { code: typeof err.code === 'string' ? err.code : 'GS_internal', message: String(err.message ?? e) };
-    return { ok: false, error: typeof err.node === 'number' ? { ...error, node: err.node } : error } satisfies JobOutcome;
+    return { outcome: { ok: false, error: typeof err.node === 'number' ? { ...error, node: err.node } : error }, buffers: [] };
   }
+}
+
+export default function runTask(task: Job | BatchJob): unknown {
+  if (task.kind !== 'batch') {
+    const { outcome, buffers } = run(task);
+    return buffers.length > 0 ? moved(outcome, buffers) : outcome;
+  }
+  // Each job of a batch keeps its own cancel flag and deadline.
+  const outcomes: JobOutcome<unknown>[] = [];
+  const buffers: ArrayBuffer[] = [];
+  for (const job of task.jobs) {
+    const done = run(job);
+    outcomes.push(done.outcome);
+    buffers.push(...done.buffers);
+  }
+  return moved({ outcomes } satisfies BatchOutcome, buffers);
 }
