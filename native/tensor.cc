@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <vector>
 
 #include "autograd.h"
 #include "context.h"
@@ -10,14 +11,70 @@
 
 namespace gs {
 
+namespace {
+
+// Small blocks are recycled per thread. A small graph allocates and frees a few
+// dozen tiny tensors per run, and aligned malloc/free (with glibc's fastbin
+// consolidation) cost more than their kernels. Blocks come in power-of-two
+// size classes from 64 bytes to 4 KiB; each class keeps at most kMaxCached
+// free blocks, so the cache holds at most ~2 MiB per thread.
+constexpr size_t kMinBlock = 64;
+constexpr int kClasses = 7;  // 64, 128, ..., 4096
+constexpr size_t kMaxCached = 256;
+
+struct BlockCache {
+  std::vector<void*> free[kClasses];
+  ~BlockCache();
+};
+
+thread_local bool cache_alive = false;  // false before first use and after thread exit began
+thread_local BlockCache cache;
+
+BlockCache::~BlockCache() {
+  cache_alive = false;
+  for (auto& list : free)
+    for (void* p : list) std::free(p);
+}
+
+// The class of a block of n bytes, or -1 when it is too large to cache.
+int size_class(size_t n) {
+  int c = 0;
+  for (size_t size = kMinBlock; size < n; size <<= 1)
+    if (++c == kClasses) return -1;
+  return c;
+}
+
+}  // namespace
+
 Storage::Storage(size_t n) : bytes(n) {
   // 64-byte alignment keeps vector loads and BLAS on their fast paths.
-  size_t rounded = ((n + 63) / 64) * 64;
-  ptr = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
+  const int c = size_class(n);
+  if (c >= 0) {
+    if (!cache_alive) {
+      (void)cache;  // constructs the thread's cache (and registers its destructor)
+      cache_alive = true;
+    }
+    auto& list = cache.free[c];
+    if (!list.empty()) {
+      ptr = list.back();
+      list.pop_back();
+      return;
+    }
+    ptr = std::aligned_alloc(64, kMinBlock << c);
+  } else {
+    ptr = std::aligned_alloc(64, ((n + 63) / 64) * 64);
+  }
   if (!ptr) throw LimitError("out of memory allocating " + std::to_string(n) + " bytes");
 }
 
-Storage::~Storage() { std::free(ptr); }
+Storage::~Storage() {
+  const int c = size_class(bytes);
+  if (c >= 0 && cache_alive && cache.free[c].size() < kMaxCached) {
+    cache.free[c].push_back(ptr);
+    return;
+  }
+  std::free(ptr);
+}
 
 DType dtype_from_name(const std::string& s) {
   if (s == "float32" || s == "float") return DType::Float32;
