@@ -1,12 +1,14 @@
 // Scenario "graph-222": POST /v1/graph with the 2-2-2 sigmoid network (values
 // and 4 gradients) under autocannon, against two peers in the same run:
 //   - echo: a bare fastify route echoing the same JSON body (the ceiling),
-//   - torch: FastAPI + PyTorch (bench/peers/torch_server.py), when installed.
-// Each target runs alone (started, warmed up, loaded, stopped) on 127.0.0.1.
+//   - torch: FastAPI + PyTorch (bench/peers/torch_server.py), when installed,
+//   - tfjs: fastify + @tensorflow/tfjs CPU backend in-process
+//     (bench/peers/tfjs/server.js), when bench/peers/tfjs/node_modules exists.
+// All targets listen at once on 127.0.0.1 and are loaded in turn (interleaved rounds).
 // Env: DURATION (s per target, default 10), ROUNDS (default 3), CONNECTIONS
 // (default 50), WORKERS (default 2).
 import { fileURLToPath } from 'node:url';
-import { HOST, PYTHON, fmt, freePort, load, median, pythonHas, startService, table } from './lib.js';
+import { HOST, PYTHON, fmt, freePort, load, median, pythonHas, startService, table, tfjsInstalled } from './lib.js';
 
 // The README's 2-2-2 network: values and the four gradients.
 export const PROGRAM = 'h = sigmoid(x @ w1.T + b1)\no = sigmoid(h @ w2.T + b2)\nloss = mse_loss(o, t)';
@@ -45,6 +47,19 @@ const TARGETS = {
       ['-m', 'uvicorn', 'torch_server:app', '--app-dir', 'bench/peers', '--host', HOST, '--port', String(port), '--workers', String(workers), '--log-level', 'warning'],
       { port },
     ).then((s) => ({ ...s, path: '/v1/graph' })),
+  // node:cluster with WORKERS processes sharing the port, like uvicorn --workers.
+  tfjs: (port, workers) =>
+    startService('fastify+tfjs', process.execPath, ['bench/peers/tfjs/server.js'], {
+      env: { PORT: String(port), HOST, WORKERS: String(workers) },
+      port,
+    }).then((s) => ({ ...s, path: '/v1/graph' })),
+};
+
+export const LABELS = {
+  gradserve: 'gradserve /v1/graph',
+  echo: 'fastify echo (ceiling)',
+  torch: 'fastapi+torch',
+  tfjs: 'fastify+tfjs (cpu backend)',
 };
 
 async function post(url) {
@@ -59,6 +74,8 @@ export async function run({ duration = Number(process.env.DURATION ?? 10), conne
   const notes = [`program: ${JSON.stringify(PROGRAM)}`];
   if (pythonHas('fastapi', 'uvicorn', 'torch')) names.push('torch');
   else notes.push('fastapi+torch peer skipped: /usr/bin/python3 cannot import fastapi, uvicorn and torch (run bench/peers/install.sh)');
+  if (tfjsInstalled()) names.push('tfjs');
+  else notes.push('fastify+tfjs peer skipped: bench/peers/tfjs/node_modules is missing (npm ci --prefix bench/peers/tfjs)');
 
   // All targets listen at once (idle ones cost nothing) and are loaded in turn,
   // ROUNDS times each for duration/ROUNDS seconds, so a change in the shared
@@ -81,16 +98,17 @@ export async function run({ duration = Number(process.env.DURATION ?? 10), conne
     await Promise.all(Object.values(services).map((s) => s.stop()));
   }
   const results = Object.fromEntries(names.map((n) => [n, combine(segments[n], duration)]));
-  if (answers.torch) notes.push(`max |gradserve - torch| over every value and gradient: ${maxDiff(answers.gradserve, answers.torch).toExponential(2)}`);
+  for (const peer of ['torch', 'tfjs'])
+    if (answers[peer]) notes.push(`max |gradserve - ${LABELS[peer]}| over every value and gradient: ${maxDiff(answers.gradserve, answers[peer]).toExponential(2)}`);
 
   const g = results.gradserve;
   const rows = [['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'gradserve / target']];
   for (const [name, r] of Object.entries(results))
-    rows.push([name === 'torch' ? 'fastapi+torch' : name === 'echo' ? 'fastify echo (ceiling)' : 'gradserve /v1/graph', fmt(r.rps, 0), fmt(r.p50, 1), fmt(r.p99, 1), r.errors, r.non2xx, fmt(g.rps / r.rps, 2)]);
-  console.log(`\ngraph-222: ${connections} connections, ${duration} s per target in ${rounds} interleaved rounds, WORKERS=${workers}`);
+    rows.push([LABELS[name], fmt(r.rps, 0), fmt(r.p50, 1), fmt(r.p99, 1), r.errors, r.non2xx, fmt(g.rps / r.rps, 2)]);
+  console.log(`\ngraph-222: ${connections} connections, ${duration} s per target in ${rounds} interleaved rounds, WORKERS=${workers} (gradserve workers, uvicorn and tfjs processes)`);
   console.log(table(rows));
   notes.forEach((n) => console.log('  ' + n));
-  return { rows, notes, results };
+  return { rows, notes, results, config: { connections, duration, rounds, workers } };
 }
 
 // req/s over the whole time; p50/p99: the median of the rounds' values.
