@@ -93,7 +93,13 @@ export async function run({ duration = Number(process.env.DURATION ?? 10), conne
       await load(url, BODY, { connections, duration: 1 }); // warm-up (JIT, pools)
     }
     for (let round = 0; round < rounds; round++)
-      for (const name of names) segments[name].push(await load(services[name].url + services[name].path, BODY, { connections, duration: duration / rounds }));
+      for (const name of names) {
+        segments[name].push(await load(services[name].url + services[name].path, BODY, { connections, duration: duration / rounds }));
+        // A target that died (crash, OOM killer, a signal from outside) makes every
+        // later request fail at once: say so instead of printing its error count.
+        const died = services[name].died();
+        if (died) throw new Error(`graph-222: ${died}; its figures would be meaningless`);
+      }
   } finally {
     await Promise.all(Object.values(services).map((s) => s.stop()));
   }

@@ -60,6 +60,13 @@ export function freePort() {
 export async function startService(name, cmd, args, { env = {}, port, readyPath = '/readyz', timeoutMs = 60_000 } = {}) {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
+  let stopping = false;
+  let died;
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    died = `${name} exited during the bench (${signal ? 'signal ' + signal : 'code ' + code})`;
+    process.stderr.write(`[${name}] ${died}\n`);
+  });
   for (const stream of [child.stdout, child.stderr])
     stream.on('data', (buf) => process.stderr.write(buf.toString().replace(/^(?=.)/gm, `[${name}] `)));
   const url = `http://${HOST}:${port}`;
@@ -68,7 +75,17 @@ export async function startService(name, cmd, args, { env = {}, port, readyPath 
     if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} before it was ready`);
     try {
       const r = await fetch(url + readyPath, { signal: AbortSignal.timeout(1000) });
-      if (r.ok) return { name, url, stop: () => stopService(child) };
+      if (r.ok)
+        return {
+          name,
+          url,
+          /** Why the service is gone, when it died before stop() (a crash, a signal from outside). */
+          died: () => died,
+          stop: () => {
+            stopping = true;
+            return stopService(child);
+          },
+        };
     } catch {
       /* not listening yet */
     }
