@@ -6,7 +6,8 @@
 //     (bench/peers/tfjs/server.js), when bench/peers/tfjs/node_modules exists.
 // All targets listen at once on 127.0.0.1 and are loaded in turn (interleaved rounds).
 // Env: DURATION (s per target, default 10), ROUNDS (default 3), CONNECTIONS
-// (default 50), WORKERS (default 2).
+// (default 50), WORKERS (default 2), LAT_DURATION (s at 1 connection per
+// target for the latency alone, default 3; 0 skips).
 import { fileURLToPath } from 'node:url';
 import { HOST, PYTHON, fmt, freePort, load, median, pythonHas, startService, table, tfjsInstalled } from './lib.js';
 
@@ -68,7 +69,7 @@ async function post(url) {
 }
 
 /** Runs the scenario; returns {rows, notes} and prints a table. */
-export async function run({ duration = Number(process.env.DURATION ?? 10), connections = Number(process.env.CONNECTIONS ?? 50), workers = Number(process.env.WORKERS ?? 2), rounds = Number(process.env.ROUNDS ?? 3) } = {}) {
+export async function run({ duration = Number(process.env.DURATION ?? 10), connections = Number(process.env.CONNECTIONS ?? 50), workers = Number(process.env.WORKERS ?? 2), rounds = Number(process.env.ROUNDS ?? 3), latDuration = Number(process.env.LAT_DURATION ?? 3) } = {}) {
   process.chdir(root);
   const names = ['gradserve', 'echo'];
   const notes = [`program: ${JSON.stringify(PROGRAM)}`];
@@ -83,6 +84,7 @@ export async function run({ duration = Number(process.env.DURATION ?? 10), conne
   const services = {};
   const answers = {};
   const segments = Object.fromEntries(names.map((n) => [n, []]));
+  const single = {};
   try {
     for (const name of names) services[name] = await TARGETS[name](await freePort(), workers);
     for (const name of names) {
@@ -100,17 +102,24 @@ export async function run({ duration = Number(process.env.DURATION ?? 10), conne
         const died = services[name].died();
         if (died) throw new Error(`graph-222: ${died}; its figures would be meaningless`);
       }
+    // Latency alone: one connection (a client waiting for each answer), no queueing.
+    if (latDuration > 0)
+      for (const name of names) {
+        single[name] = await load(services[name].url + services[name].path, BODY, { connections: 1, duration: latDuration });
+        const died = services[name].died();
+        if (died) throw new Error(`graph-222: ${died}; its figures would be meaningless`);
+      }
   } finally {
     await Promise.all(Object.values(services).map((s) => s.stop()));
   }
-  const results = Object.fromEntries(names.map((n) => [n, combine(segments[n], duration)]));
+  const results = Object.fromEntries(names.map((n) => [n, { ...combine(segments[n], duration), ...(single[n] ? { p50at1: single[n].p50, p99at1: single[n].p99, rpsAt1: single[n].rps } : {}) }]));
   for (const peer of ['torch', 'tfjs'])
     if (answers[peer]) notes.push(`max |gradserve - ${LABELS[peer]}| over every value and gradient: ${maxDiff(answers.gradserve, answers[peer]).toExponential(2)}`);
 
   const g = results.gradserve;
-  const rows = [['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'gradserve / target']];
+  const rows = [['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'gradserve / target', '1 connection: p50 / p99 ms']];
   for (const [name, r] of Object.entries(results))
-    rows.push([LABELS[name], fmt(r.rps, 0), fmt(r.p50, 1), fmt(r.p99, 1), r.errors, r.non2xx, fmt(g.rps / r.rps, 2)]);
+    rows.push([LABELS[name], fmt(r.rps, 0), fmt(r.p50, 1), fmt(r.p99, 1), r.errors, r.non2xx, fmt(g.rps / r.rps, 2), r.p99at1 === undefined ? '-' : `${fmt(r.p50at1, 1)} / ${fmt(r.p99at1, 1)}`]);
   console.log(`\ngraph-222: ${connections} connections, ${duration} s per target in ${rounds} interleaved rounds, WORKERS=${workers} (gradserve workers, uvicorn and tfjs processes)`);
   console.log(table(rows));
   notes.forEach((n) => console.log('  ' + n));
