@@ -3,7 +3,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { configureBlasEnv } from '../dist/blas-env.js';
 
@@ -58,6 +60,13 @@ export function freePort() {
 export async function startService(name, cmd, args, { env = {}, port, readyPath = '/readyz', timeoutMs = 60_000 } = {}) {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
+  let stopping = false;
+  let died;
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    died = `${name} exited during the bench (${signal ? 'signal ' + signal : 'code ' + code})`;
+    process.stderr.write(`[${name}] ${died}\n`);
+  });
   for (const stream of [child.stdout, child.stderr])
     stream.on('data', (buf) => process.stderr.write(buf.toString().replace(/^(?=.)/gm, `[${name}] `)));
   const url = `http://${HOST}:${port}`;
@@ -66,7 +75,17 @@ export async function startService(name, cmd, args, { env = {}, port, readyPath 
     if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} before it was ready`);
     try {
       const r = await fetch(url + readyPath, { signal: AbortSignal.timeout(1000) });
-      if (r.ok) return { name, url, stop: () => stopService(child) };
+      if (r.ok)
+        return {
+          name,
+          url,
+          /** Why the service is gone, when it died before stop() (a crash, a signal from outside). */
+          died: () => died,
+          stop: () => {
+            stopping = true;
+            return stopService(child);
+          },
+        };
     } catch {
       /* not listening yet */
     }
@@ -134,3 +153,55 @@ export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TFJS_DIR = fileURLToPath(new URL('peers/tfjs/', import.meta.url));
+
+/**
+ * Installs the peers when missing, unless BENCH_NO_INSTALL=1: the Python peer's
+ * Debian packages (bench/peers/install.sh, idempotent) and the tfjs peer's npm
+ * packages (`npm ci --prefix bench/peers/tfjs`, from its package-lock.json).
+ * Returns notes for what could not be installed; the scenarios then skip that peer.
+ */
+export function ensurePeers({ log = (s) => console.log(s) } = {}) {
+  const notes = [];
+  if (process.env.BENCH_NO_INSTALL === '1') return notes;
+  if (!pythonHas('fastapi', 'uvicorn', 'torch')) {
+    log('bench: installing the Python peer (bench/peers/install.sh) ...');
+    const r = spawnSync('sh', [ROOT + 'bench/peers/install.sh'], { stdio: 'inherit', timeout: 900_000 });
+    if (r.status !== 0) notes.push(`bench/peers/install.sh failed (${r.error?.message ?? 'exit ' + r.status}); fastapi+torch skipped`);
+  }
+  if (!tfjsInstalled()) {
+    log('bench: installing the tfjs peer (npm ci --prefix bench/peers/tfjs) ...');
+    const r = spawnSync('npm', ['ci', '--prefix', TFJS_DIR, '--no-audit', '--no-fund', '--loglevel=error'], { stdio: 'inherit', timeout: 900_000 });
+    if (r.status !== 0) notes.push(`npm ci --prefix bench/peers/tfjs failed (${r.error?.message ?? 'exit ' + r.status}); fastify+tfjs skipped`);
+  }
+  return notes;
+}
+
+export function tfjsInstalled() {
+  return existsSync(TFJS_DIR + 'node_modules/@tensorflow/tfjs/package.json') && existsSync(TFJS_DIR + 'node_modules/fastify/package.json');
+}
+
+// One keep-alive agent per bench process: sequential requests reuse a socket,
+// as a client sending big tensors repeatedly would.
+const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+
+/**
+ * One POST with node:http (no fetch/undici layer): `body` a Buffer sent as is,
+ * the answer collected into one Buffer. `ms` runs from the request being
+ * written to the last byte of the answer received (nothing is parsed).
+ */
+export function postRaw(url, body, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const req = httpRequest(url, { method: 'POST', agent, headers: { 'content-length': body.length, ...headers } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks), ms: performance.now() - t0 }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}

@@ -1,13 +1,22 @@
-"""FastAPI + PyTorch peer of POST /v1/graph for the 2-2-2 bench only.
+"""FastAPI + PyTorch peer of POST /v1/graph for the benches.
 
-It parses the same JSON body as gradserve (inputs as nested lists or
-{"data", "requires_grad", "dtype"} objects), runs the one program it knows
-(either form of the 2-2-2 sigmoid network), back-propagates `backward.of`
-and answers in gradserve's response format. Anything else is a 422.
+It parses the same JSON body as gradserve (inputs as nested lists,
+{"data", "shape", "dtype", "requires_grad"} objects or {"shape", "dtype",
+"base64"} objects), runs one of the programs it knows, back-propagates
+`backward.of` with respect to `backward.wrt` and answers in gradserve's
+response format (`"encoding": "base64"` gives base64 tensors, as ours does).
+Anything else is a 422. The programs, selected by their exact text:
+
+- graph-222 (bench/graph-222.js): the 2-2-2 sigmoid network, both forms
+  (`x @ w1.T` and pre-transposed `x @ w1t`);
+- mlp-http (bench/mlp-http.js): batch 256, 784 -> 512 -> 10, relu,
+  cross_entropy on int64 class indices, weights stored [in, out].
 
 Run: /usr/bin/python3 -m uvicorn torch_server:app --app-dir bench/peers \
        --host 127.0.0.1 --port 8000 --workers 2
 """
+import base64
+
 import torch
 import torch.nn.functional as F
 from fastapi import FastAPI, Request
@@ -24,8 +33,22 @@ def net_t(v):
     return {"h": h, "o": o, "loss": F.mse_loss(o, v["t"])}
 
 
+def net_pre_t(v):
+    h = torch.sigmoid(v["x"] @ v["w1t"] + v["b1"])
+    o = torch.sigmoid(h @ v["w2t"] + v["b2"])
+    return {"h": h, "o": o, "loss": F.mse_loss(o, v["t"])}
+
+
+def mlp(v):
+    h = torch.relu(v["x"] @ v["w1"] + v["b1"])
+    o = h @ v["w2"] + v["b2"]
+    return {"h": h, "o": o, "loss": F.cross_entropy(o, v["y"])}
+
+
 PROGRAMS = {
     "h = sigmoid(x @ w1.T + b1)\no = sigmoid(h @ w2.T + b2)\nloss = mse_loss(o, t)": net_t,
+    "h = sigmoid(x @ w1t + b1)\no = sigmoid(h @ w2t + b2)\nloss = mse_loss(o, t)": net_pre_t,
+    "h = relu(x @ w1 + b1)\no = h @ w2 + b2\nloss = cross_entropy(o, y)": mlp,
 }
 
 app = FastAPI()
@@ -34,16 +57,29 @@ app = FastAPI()
 def tensor(spec):
     if isinstance(spec, dict):
         dtype = DTYPES[spec.get("dtype", "float32")]
-        t = torch.tensor(spec["data"], dtype=dtype)
+        if "base64" in spec:
+            # bytearray: a writable buffer, so frombuffer shares it without a warning or a copy.
+            raw = bytearray(base64.b64decode(spec["base64"]))
+            t = torch.frombuffer(raw, dtype=dtype) if raw else torch.empty(0, dtype=dtype)
+        else:
+            t = torch.tensor(spec["data"], dtype=dtype)
         if "shape" in spec:
             t = t.reshape(spec["shape"])
         return t.requires_grad_(bool(spec.get("requires_grad", False)))
     return torch.tensor(spec, dtype=torch.float32)
 
 
-def encode(t):
-    t = t.detach()
-    return {"shape": list(t.shape), "dtype": str(t.dtype).removeprefix("torch."), "data": t.tolist()}
+def encoder(encoding):
+    def encode(t):
+        t = t.detach()
+        out = {"shape": list(t.shape), "dtype": str(t.dtype).removeprefix("torch.")}
+        if encoding == "base64":
+            out["base64"] = base64.b64encode(t.contiguous().numpy().tobytes()).decode("ascii")
+        else:
+            out["data"] = t.tolist()
+        return out
+
+    return encode
 
 
 @app.get("/readyz")
@@ -60,10 +96,12 @@ async def graph(request: Request):
     inputs = {name: tensor(spec) for name, spec in body["inputs"].items()}
     values = {**inputs, **run(inputs)}
     outputs = body.get("outputs") or ["loss"]
+    encode = encoder(body.get("encoding", "json"))
     res = {"outputs": {name: encode(values[name]) for name in outputs}}
     bw = body.get("backward")
     if bw:
         wrt = bw.get("wrt") or [n for n, t in inputs.items() if t.requires_grad]
         grads = torch.autograd.grad(values[bw["of"]], [values[n] for n in wrt])
         res["grads"] = {n: encode(g) for n, g in zip(wrt, grads)}
-    return res
+    # JSONResponse directly: FastAPI's jsonable_encoder walk of a returned dict is skipped.
+    return JSONResponse(res)

@@ -16,6 +16,7 @@ export {
 export { MAX_NDIM, decodeTensor, type DecodeOptions, type HostTensor } from './decode.js';
 export {
   encodeResponse,
+  encodeResponseBytes,
   encodeTensor,
   isRawTensor,
   mapRawTensors,

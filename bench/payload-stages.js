@@ -1,0 +1,185 @@
+// Where a 1M-element request spends its time, stage by stage, in this process
+// with the service's own built modules (dist/): the same steps POST /v1/graph
+// takes for `y = x * 2`, each timed alone (no HTTP, no sockets). It completes
+// bench/payloads.js, which measures the whole request but cannot split it.
+//
+//   body -> string     Buffer.toString('utf8') (fastify's parseAs: 'string')
+//   checkJsonLimits    src/security.ts, before JSON.parse (app.ts)
+//   __proto__ regex    app.ts's /__proto__|\\u/ test of the text
+//   JSON.parse
+//   zod                GraphRequestSchema.safeParse (fastify-type-provider-zod)
+//   compileGraph       GraphCompiler.compile (src/ir), includes decodeTensor (src/encoding)
+//   pool round trip    runGraph (src/routes/run-graph.ts): to a worker, engine, back
+//   encodeResponse     src/encoding/encode.ts (raw tensors -> JSON tensors)
+//   JSON.stringify     app.ts's serializer
+//   string -> bytes    Buffer.from(string) (what the socket write does)
+//
+// binary: checkJsonLimits of the header + parseBinaryBody, compileGraph, pool
+// round trip, encodeBinaryResponse.
+// Median of REPS (default 9) after 2 warm-ups; WORKERS=1 (one job at a time).
+// Usage: npm run build && node bench/payload-stages.js
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../dist/config.js';
+import { checkJsonLimits } from '../dist/security.js';
+import { GraphRequestSchema } from '../dist/schemas/graph.js';
+import { GraphCompiler } from '../dist/ir/graph-cache.js';
+import { runGraph } from '../dist/routes/run-graph.js';
+import { JobPool } from '../dist/pool/pool.js';
+import { encodeBinaryResponse, encodeResponse, encodeResponseBytes, parseBinaryBody } from '../dist/encoding/index.js';
+import { fmt, median, table } from './lib.js';
+import { frame, makeInput } from './payloads.js';
+
+const PROGRAM = 'y = x * 2';
+
+// A proposed replacement for src/security.ts checkJsonLimits (same limits, same
+// verdicts): a global regex jumps to the next structural character, so the runs
+// of digits that make up a big tensor are skipped by the regex engine instead of
+// one charCodeAt per character (≈ 8x faster on a 20 MB body of numbers).
+const STRUCT = /["{}[\]]/g;
+export function scanJsonLimits(text, limits) {
+  let depth = 0;
+  let keys = 0;
+  const n = text.length;
+  STRUCT.lastIndex = 0;
+  for (let m = STRUCT.exec(text); m !== null; m = STRUCT.exec(text)) {
+    const i = m.index;
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      const start = i + 1;
+      let j = start;
+      for (;;) {
+        j = text.indexOf('"', j);
+        if (j < 0) return; // unterminated: JSON.parse says where
+        let b = 0;
+        while (text.charCodeAt(j - 1 - b) === 92) b++;
+        if (b % 2 === 0) break;
+        j++;
+      }
+      let k = j + 1;
+      while (k < n && text.charCodeAt(k) <= 0x20) k++;
+      if (text.charCodeAt(k) === 58) {
+        if (++keys > limits.maxJsonKeys) throw new Error('MAX_JSON_KEYS');
+        if (j - start > limits.maxJsonKeyLength) throw new Error('MAX_JSON_KEY_LENGTH');
+      }
+      STRUCT.lastIndex = j + 1;
+    } else if (c === 123 || c === 91) {
+      if (++depth > limits.maxJsonDepth) throw new Error('MAX_JSON_DEPTH');
+    } else depth--;
+  }
+}
+
+export async function run({ reps = Number(process.env.REPS ?? 9) } = {}) {
+  const cfg = loadConfig(process.env, { workers: 1, logLevel: 'silent' });
+  const pool = new JobPool(cfg);
+  const x = makeInput();
+  const rows1000 = [];
+  for (let r = 0; r < 1000; r++) rows1000.push(Array.from(x.subarray(r * 1000, (r + 1) * 1000)));
+  const bodies = {
+    base64: Buffer.from(JSON.stringify({ inputs: { x: { shape: [1000, 1000], dtype: 'float32', base64: Buffer.from(x.buffer).toString('base64') } }, program: PROGRAM, encoding: 'base64' })),
+    jsonNested: Buffer.from(JSON.stringify({ inputs: { x: rows1000 }, program: PROGRAM })),
+    jsonFlat: Buffer.from(JSON.stringify({ inputs: { x: Array.from(x) }, program: PROGRAM })),
+    binary: frame({ inputs: { x: { dtype: 'float32', shape: [1000, 1000], data_offsets: [0, x.byteLength] } }, program: PROGRAM }, x),
+  };
+
+  // The route's own steps (src/routes/graph.ts): the compile cache, then runGraph.
+  const compiler = new GraphCompiler(cfg);
+  const compileGraph = (body, binary) => compiler.compile(body, binary);
+  const runJob = async (graph) => (await runGraph(pool, cfg, graph)).result;
+  const rawAnswer = (graph, r) => ({ outputs: Object.fromEntries(graph.outputs.map((o) => [o.name, r.slots[o.slot]])) });
+
+  // One request's stages; returns {stage: ms}.
+  async function jsonRequest(buf) {
+    const t = {};
+    let t0 = performance.now();
+    const lap = (name) => {
+      const now = performance.now();
+      t[name] = now - t0;
+      t0 = now;
+    };
+    const text = buf.toString('utf8');
+    lap('body -> string');
+    checkJsonLimits(text, cfg);
+    lap('checkJsonLimits');
+    /__proto__|\\u/.test(text);
+    lap('__proto__ regex');
+    const parsed = JSON.parse(text);
+    lap('JSON.parse');
+    const body = GraphRequestSchema.parse(parsed);
+    lap('zod');
+    const graph = compileGraph(body);
+    lap('compileGraph (decode)');
+    t0 = performance.now();
+    const r = await runJob(graph);
+    lap('pool round trip');
+    const encoded = encodeResponse(rawAnswer(graph, r), body.encoding === 'base64' ? 'base64' : 'json');
+    lap('encodeResponse');
+    const out = JSON.stringify(encoded);
+    lap('JSON.stringify');
+    Buffer.from(out);
+    lap('string -> bytes');
+    // Proposed, not (yet) on the request path: timed for comparison only.
+    t0 = performance.now();
+    scanJsonLimits(text, cfg);
+    lap('(proposed) scanJsonLimits');
+    if (body.encoding === 'base64') {
+      encodeResponseBytes(rawAnswer(graph, r), 'base64');
+      lap('(proposed) encodeResponseBytes');
+    }
+    // The reference of bench/payloads.js: parse the request, stringify the answer.
+    const ref0 = performance.now();
+    JSON.parse(text);
+    const ref1 = performance.now();
+    JSON.stringify(JSON.parse(out));
+    t['(ref) JSON.parse request'] = ref1 - ref0;
+    t['(ref) JSON.stringify answer'] = performance.now() - ref1;
+    return t;
+  }
+
+  async function binaryRequest(buf) {
+    const t = {};
+    let t0 = performance.now();
+    const lap = (name) => {
+      const now = performance.now();
+      t[name] = now - t0;
+      t0 = now;
+    };
+    const n = Number(buf.readBigUInt64LE(0));
+    checkJsonLimits(buf.toString('utf8', 8, 8 + n), cfg);
+    const { header, data } = parseBinaryBody(buf);
+    lap('parseBinaryBody (+ limits)');
+    const body = GraphRequestSchema.parse(header);
+    lap('zod');
+    const graph = compileGraph(body, data);
+    lap('compileGraph (decode)');
+    const r = await runJob(graph);
+    lap('pool round trip');
+    encodeBinaryResponse(rawAnswer(graph, r));
+    lap('encodeBinaryResponse');
+    return t;
+  }
+
+  const samples = {};
+  try {
+    for (let i = 0; i < reps + 2; i++)
+      for (const [k, buf] of Object.entries(bodies)) {
+        const t = k === 'binary' ? await binaryRequest(buf) : await jsonRequest(buf);
+        if (i < 2) continue;
+        samples[k] ??= {};
+        for (const [s, ms] of Object.entries(t)) (samples[k][s] ??= []).push(ms);
+      }
+  } finally {
+    await pool.close();
+  }
+  const kinds = Object.keys(bodies);
+  const stages = [...new Set(kinds.flatMap((k) => Object.keys(samples[k])))];
+  const med = (k, s) => (samples[k][s] ? median(samples[k][s]) : undefined);
+  const rows = [['stage (ms, median)', ...kinds]];
+  for (const s of stages) rows.push([s, ...kinds.map((k) => (med(k, s) === undefined ? '' : fmt(med(k, s), 1)))]);
+  const total = (k) => stages.filter((s) => !s.startsWith('(')).reduce((a, s) => a + (med(k, s) ?? 0), 0);
+  rows.push(['sum of the service stages', ...kinds.map((k) => fmt(total(k), 1))]);
+  console.log(`\npayload stages: y = x * 2, x float32 [1000, 1000], in-process (dist/ modules), median of ${reps}`);
+  console.log(table(rows));
+  return { samples, rows };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await run();

@@ -1,0 +1,68 @@
+// Large payloads through POST /v1/graph: a 1M-element float32 tensor in base64
+// both ways and in the binary framing both ways (API.md "Tensors"), values
+// checked element by element (y = x * 2 is exact in float32).
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseBinaryBody } from '../../src/encoding/index.js';
+import { testApp } from '../helpers.js';
+
+let app: FastifyInstance;
+beforeAll(async () => {
+  app = await testApp();
+});
+afterAll(async () => {
+  await app.close();
+});
+
+const N = 1_000_000;
+const x = new Float32Array(N);
+for (let i = 0; i < N; i++) x[i] = Math.fround(Math.sin(i) * 1000);
+
+function expectDoubled(y: Float32Array): void {
+  expect(y.length).toBe(N);
+  let bad = -1;
+  for (let i = 0; i < N && bad < 0; i++) if (y[i] !== 2 * x[i]!) bad = i;
+  expect(bad, bad >= 0 ? `y[${bad}] = ${y[bad]}, expected ${2 * x[bad]!}` : '').toBe(-1);
+}
+
+/** A Float32Array over a copy of bytes (any alignment). */
+const floats = (bytes: Uint8Array) => new Float32Array(new Uint8Array(bytes).buffer);
+
+describe('1M-element tensors through /v1/graph', () => {
+  it('base64 in, base64 out', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/graph',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({
+        inputs: { x: { shape: [1000, 1000], dtype: 'float32', base64: Buffer.from(x.buffer).toString('base64') } },
+        program: 'y = x * 2',
+        encoding: 'base64',
+      }),
+    });
+    expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    const y = JSON.parse(res.body).outputs.y;
+    expect(y.shape).toEqual([1000, 1000]);
+    expect(y.dtype).toBe('float32');
+    expectDoubled(floats(Buffer.from(y.base64, 'base64')));
+  });
+
+  it('binary framing in, binary framing out', async () => {
+    const header = Buffer.from(JSON.stringify({ inputs: { x: { dtype: 'float32', shape: [N], data_offsets: [0, x.byteLength] } }, program: 'y = x * 2' }));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(header.length));
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/graph',
+      headers: { 'content-type': 'application/octet-stream', accept: 'application/octet-stream' },
+      payload: Buffer.concat([len, header, Buffer.from(x.buffer)]),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/application\/octet-stream/);
+    const { header: h, data } = parseBinaryBody(res.rawPayload);
+    const y = (h as { outputs: { y: { shape: number[]; data_offsets: [number, number] } } }).outputs.y;
+    expect(y.shape).toEqual([N]);
+    expectDoubled(floats(data.subarray(y.data_offsets[0], y.data_offsets[1])));
+  });
+});
