@@ -46,14 +46,19 @@ const QUOTE = 0x22, BACKSLASH = 0x5c, COLON = 0x3a, LBRACE = 0x7b, LBRACKET = 0x
 /**
  * Throws a 413 problem when `text` (JSON, not yet parsed) nests deeper than
  * maxJsonDepth, has more than maxJsonKeys object keys in all, or a key longer
- * than maxJsonKeyLength. One pass; strings are skipped with indexOf. Malformed
+ * than maxJsonKeyLength. One pass over structural characters; strings are
+ * skipped with indexOf. Malformed
  * JSON is left for JSON.parse to report.
  */
 export function checkJsonLimits(text: string, limits: JsonLimits): void {
   let depth = 0;
   let keys = 0;
   const n = text.length;
-  for (let i = 0; i < n; i++) {
+  // The regex jumps to the next structural character natively: numbers (most
+  // of a big tensor body) are skipped without a JS loop over each character.
+  const structural = /["{}[\]]/g;
+  for (let m = structural.exec(text); m !== null; m = structural.exec(text)) {
+    const i = m.index;
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       const start = i + 1;
@@ -66,7 +71,7 @@ export function checkJsonLimits(text: string, limits: JsonLimits): void {
         if (b % 2 === 0) break;
         j++;
       }
-      i = j;
+      structural.lastIndex = j + 1;
       // A key is a string followed by ':'.
       let k = j + 1;
       while (k < n && text.charCodeAt(k) <= 0x20) k++;

@@ -12,7 +12,13 @@ export const TensorInputSchema = z
     z.number().describe('a 0-d tensor'),
     NonFinite.describe('a non-finite 0-d tensor'),
     z.boolean().describe('a 0-d bool tensor'),
-    z.array(z.unknown()).describe('nested arrays; shape inferred, must be rectangular'),
+    // Any array, checked as a whole: z.array(z.unknown()) would visit and copy
+    // every element of a big flat list, which decodeTensor checks anyway.
+    z
+      .unknown()
+      .refine((v) => Array.isArray(v), 'expected an array')
+      .meta({ type: 'array', items: {} })
+      .describe('nested arrays; shape inferred, must be rectangular'),
     z
       .object({
         data: z.unknown().optional().describe('nested arrays, or flat with `shape`'),
