@@ -48,8 +48,11 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
   const pool = new JobPool(cfg, metrics.hooks);
   app.addHook('onClose', async () => pool.close());
   exposeCancel(app, pool);
-  app.addHook('onSend', async (req, reply) => {
+  // Hooks on every request are callback-style: an async hook costs a promise
+  // and a microtask turn per request.
+  app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-request-id', req.id);
+    done(null, payload);
   });
 
   installErrorHandling(app);

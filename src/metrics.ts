@@ -58,19 +58,21 @@ export function installMetrics(app: FastifyInstance, metrics: Metrics, pool: Job
   new Gauge({ name: 'gradserve_workers_busy', help: 'Workers running a job now', registers: [registry], collect() { this.set(pool.busy); } });
   new Gauge({ name: 'gradserve_workers', help: 'Worker threads', registers: [registry], collect() { this.set(pool.threads); } });
 
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     const s = reply.statusCode;
     if (s === 413 || s === 503 || s === 504) metrics.reject(s, reasonOf(s, payload));
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     const status = String(reply.statusCode);
     const ms = reply.elapsedTime;
     requests.inc({ route, method: req.method, status });
     latency.observe({ route, method: req.method, status }, ms / 1000);
     const jobMs = reply.getHeader('x-job-ms');
-    req.log.info({ route, method: req.method, status: reply.statusCode, ms: Math.round(ms * 1000) / 1000, ...(jobMs !== undefined ? { jobMs: Number(jobMs) } : {}) }, 'request');
+    if ((req.log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.('info') ?? true)
+      req.log.info({ route, method: req.method, status: reply.statusCode, ms: Math.round(ms * 1000) / 1000, ...(jobMs !== undefined ? { jobMs: Number(jobMs) } : {}) }, 'request');
+    done();
   });
   app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: false } }, async (_req, reply) => {
     reply.type(registry.contentType);

@@ -37,17 +37,18 @@ export async function installOverload(app: FastifyInstance, cfg: Config, pool: J
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     // Keep-alive sockets end after their last answer, so the server can close.
     if (closing) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook('onRequest', (req, reply, done) => {
     if (closing && !EXEMPT.test(req.url)) {
       reply.header('connection', 'close');
-      throw new ProblemError('overloaded', `the service is shutting down; retry after ${cfg.retryAfterSeconds} s (on another instance)`, undefined, { 'retry-after': String(cfg.retryAfterSeconds) });
+      return done(new ProblemError('overloaded', `the service is shutting down; retry after ${cfg.retryAfterSeconds} s (on another instance)`, undefined, { 'retry-after': String(cfg.retryAfterSeconds) }));
     }
-    if (req.method === 'POST' && req.url.startsWith('/v1/') && pool.saturated) throw overloaded(cfg, `all ${cfg.workers} workers are busy and ${cfg.maxQueue} jobs are waiting`);
+    if (req.method === 'POST' && req.url.startsWith('/v1/') && pool.saturated) return done(overloaded(cfg, `all ${cfg.workers} workers are busy and ${cfg.maxQueue} jobs are waiting`));
+    done();
   });
 }
 

@@ -79,6 +79,8 @@ export class JobPool {
       maxThreads: cfg.workers,
       maxQueue: cfg.maxQueue,
       idleTimeout: 60_000,
+      // Its per-task timing histogram is not read (src/metrics.ts times jobs itself).
+      recordTiming: false,
       // Deep graphs recurse in autograd teardown; give workers room.
       resourceLimits: { stackSizeMb: 64 },
     });
@@ -162,8 +164,9 @@ export class JobPool {
 
   // Small jobs submitted in the same event-loop turn travel together: one
   // piscina task costs the main thread ~30-50 µs (its task bookkeeping, the
-  // message, the wake-up), more than a small graph's whole run. They are
-  // flushed after the turn's I/O (setImmediate), split over the workers.
+  // message, the wake-up), more than a small graph's whole run (~30 µs in the
+  // engine). They are flushed after the turn's I/O (setImmediate), MAX_BATCH
+  // to a task: one worker keeps up with what the main thread can accept.
   private pending: Array<{ job: Job; resolve: (o: JobOutcome<never>) => void; reject: (e: unknown) => void }> = [];
 
   private batched(job: Job): Promise<JobOutcome<never>> {
@@ -175,7 +178,7 @@ export class JobPool {
   private flush(): void {
     const all = this.pending;
     this.pending = [];
-    const tasks = Math.min(all.length, Math.max(this.cfg.workers, Math.ceil(all.length / MAX_BATCH)));
+    const tasks = Math.ceil(all.length / MAX_BATCH);
     for (let t = 0; t < tasks; t++) {
       const group = all.filter((_, i) => i % tasks === t);
       if (group.length === 1) {
@@ -223,8 +226,8 @@ export class JobPool {
   }
 }
 
-/** Jobs per piscina task at most, so a batch stays short (small jobs run in µs). */
-const MAX_BATCH = 16;
+/** Jobs per piscina task at most, so a batch stays short (< 1e5 FLOPs each: ~1 ms in all). */
+const MAX_BATCH = 32;
 
 /** A graph job worth batching: small data (packed, copied) and a program whose
  * last run was cheap (its cost is known from an earlier answer). */
