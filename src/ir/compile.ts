@@ -22,6 +22,7 @@ export interface GraphBody {
 
 /** JSON-pointer escaping of one path segment. */
 export function pointer(segment: string): string {
+  if (!segment.includes('~') && !segment.includes('/')) return segment;
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 

@@ -33,13 +33,7 @@ export class GraphCompiler {
       // Its error comes after the program's own, as without the cache.
       return compileDecoded(body, decoded, this.cfg, binary);
     }
-    const key = JSON.stringify([
-      body.program ?? null,
-      body.nodes ?? null,
-      decoded.map((d) => [d.name, signature(d.tensor)]),
-      body.outputs ?? null,
-      body.backward ? [body.backward.of ?? null, body.backward.wrt ?? null, gradOutput ? signature(gradOutput) : null] : null,
-    ]);
+    const key = cacheKey(body, decoded.map((d) => d.name + '\u0000' + signature(d.tensor)), gradOutput);
     const template = this.cache.get(key);
     if (template) return withData(template, [...decoded.map((d) => d.tensor), ...(gradOutput ? [gradOutput] : [])]);
     const graph = compileDecoded(body, decoded, this.cfg, binary, gradOutput);
@@ -47,6 +41,18 @@ export class GraphCompiler {
     this.cache.set(key, withData(graph, []));
     return graph;
   }
+}
+
+// Length-prefixed parts: no text of the request can make two keys collide.
+const part = (s: string) => `${s.length}:${s}`;
+
+function cacheKey(body: GraphBody, inputs: string[], gradOutput: HostTensor | undefined): string {
+  let key = body.program !== undefined ? 'p' + part(body.program) : 'n' + part(JSON.stringify(body.nodes ?? null));
+  for (const i of inputs) key += part(i);
+  key += body.outputs ? 'o' + part(JSON.stringify(body.outputs)) : '-';
+  const bw = body.backward;
+  if (bw) key += 'b' + part(JSON.stringify([bw.of ?? null, bw.wrt ?? null, gradOutput ? signature(gradOutput) : null]));
+  return key;
 }
 
 /** The graph with its request inputs' data replaced, in order (constants kept); no data when `data` is empty. */
