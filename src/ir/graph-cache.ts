@@ -5,6 +5,7 @@
 // requires_grad flags of the inputs, the outputs and the backward request, never
 // on input values, so those make the key; a hit reuses the compiled graph and
 // its worker-side program (program-ref.ts) with this request's data.
+import { serialize } from 'node:v8';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
 import type { HostTensor } from '../encoding/index.js';
@@ -47,7 +48,9 @@ export class GraphCompiler {
 const part = (s: string) => `${s.length}:${s}`;
 
 function cacheKey(body: GraphBody, inputs: string[], gradOutput: HostTensor | undefined): string {
-  let key = body.program !== undefined ? 'p' + part(body.program) : 'n' + part(JSON.stringify(body.nodes ?? null));
+  // Node lists by their v8 serialization: JSON would write ±Infinity (a literal
+  // 1e400 in the body) as null, and those graphs differ.
+  let key = body.program !== undefined ? 'p' + part(body.program) : 'n' + part(serialize(body.nodes ?? null).toString('latin1'));
   for (const i of inputs) key += part(i);
   key += body.outputs ? 'o' + part(JSON.stringify(body.outputs)) : '-';
   const bw = body.backward;
