@@ -134,6 +134,20 @@ export function matmulJob(n = 96, depth = 3) {
   return () => ['POST', '/v1/graph', body];
 }
 
+/**
+ * A compute request whose cost is in the worker, not in the HTTP layer: the
+ * matrices are made in the program (a ~300-byte body) and the answer is two
+ * scalars, the loss and the sum of its gradient. Overload is then about the
+ * pool's capacity (what MAX_QUEUE sheds), not about moving big JSON bodies.
+ */
+export function computeJob(n = 128, depth = 3) {
+  const prog = [`x = ones(${n}, ${n}) * 0.01`, `w = ones(${n}, ${n}) * 0.02`, 'h0 = x'];
+  for (let i = 1; i <= depth; i++) prog.push(`h${i} = tanh(h${i - 1} @ w)`);
+  prog.push(`loss = h${depth}.sum()`, 'g = grad(loss, w)', 'gsum = g.sum()');
+  const body = JSON.stringify({ program: prog.join('\n'), outputs: ['loss', 'gsum'] });
+  return () => ['POST', '/v1/graph', body];
+}
+
 export function summary(stats) {
   const ok = stats.lat[200] ?? [];
   return {
