@@ -148,7 +148,20 @@ void map_binary(Tensor& out, const Tensor& a, const Tensor& b, F&& f) {
       R* op = o + off[0];
       const T* xp = x + off[1];
       const T* yp = y + off[2];
-      for (int64_t j = 0; j < m; ++j) op[j * in[0]] = f(xp[j * in[1]], yp[j * in[2]]);
+      // out is contiguous (in[0] == 1); the common broadcasts (a row vector
+      // added to every row, a column repeated along it) get unit-stride or
+      // scalar loops the compiler vectorises.
+      if (in[1] == 1 && in[2] == 1) {
+        for (int64_t j = 0; j < m; ++j) op[j] = f(xp[j], yp[j]);
+      } else if (in[1] == 1 && in[2] == 0) {
+        const T yv = yp[0];
+        for (int64_t j = 0; j < m; ++j) op[j] = f(xp[j], yv);
+      } else if (in[1] == 0 && in[2] == 1) {
+        const T xv = xp[0];
+        for (int64_t j = 0; j < m; ++j) op[j] = f(xv, yp[j]);
+      } else {
+        for (int64_t j = 0; j < m; ++j) op[j * in[0]] = f(xp[j * in[1]], yp[j * in[2]]);
+      }
     });
   }
   if (n >= kCancelCheckElements) ctx().check_cancel();

@@ -388,8 +388,23 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
       const T* xp = ac.data<T>();
       const T* yp = bc.data<T>();
       for_each_row<4>(s, st, [&](const std::array<int64_t, 4>& off, int64_t m, const std::array<int64_t, 4>& in) {
-        for (int64_t j = 0; j < m; ++j)
-          o[off[0] + j * in[0]] = cp[off[1] + j * in[1]] ? xp[off[2] + j * in[2]] : yp[off[3] + j * in[3]];
+        // out is contiguous; unit-stride and scalar operands get loops the
+        // compiler vectorises (the masks of activation gradients).
+        T* orow = o + off[0];
+        const uint8_t* crow = cp + off[1];
+        const T* xrow = xp + off[2];
+        const T* yrow = yp + off[3];
+        if (in[1] == 1 && in[2] == 1 && in[3] == 1) {
+          for (int64_t j = 0; j < m; ++j) orow[j] = crow[j] ? xrow[j] : yrow[j];
+        } else if (in[1] == 1 && in[2] == 1 && in[3] == 0) {
+          const T yv = yrow[0];
+          for (int64_t j = 0; j < m; ++j) orow[j] = crow[j] ? xrow[j] : yv;
+        } else if (in[1] == 1 && in[2] == 0 && in[3] == 1) {
+          const T xv = xrow[0];
+          for (int64_t j = 0; j < m; ++j) orow[j] = crow[j] ? xv : yrow[j];
+        } else {
+          for (int64_t j = 0; j < m; ++j) orow[j * in[0]] = crow[j * in[1]] ? xrow[j * in[2]] : yrow[j * in[3]];
+        }
       });
     });
   }
