@@ -2,7 +2,12 @@
 //   - MLP: batch 256, 784 -> 512 -> 10, relu, cross_entropy on int64 class
 //     indices, float32; forward + backward of both weights and biases;
 //     median ms over ITERS runs after warm-up, OpenBLAS on and off.
-//   - GEMM: one 512x512x512 float32 matmul node, GFLOP/s (2*M*N*K / median).
+//   - GEMM: one 512x512x512 float32 matmul node, GFLOP/s (2*M*N*K / median),
+//     with OpenBLAS and with the built-in kernel, against OpenBLAS's own
+//     sgemm called directly (numpy in the PyTorch child, same library).
+//   - Dispatch: a chain of 1000 `add` nodes on 1-element tensors through
+//     addon.run, microseconds per op (whole run / 1000) and the marginal cost
+//     of an op ((run of 2000 - run of 1000) / 1000).
 // Weights are stored [in, out] (y = x @ w + b): the engine has no transpose op
 // yet; core_torch.py uses the same layout. When /usr/bin/python3 has torch,
 // it runs core_torch.py (1 thread, then default threads) and prints both.
@@ -74,8 +79,40 @@ export function mlpJob(useCrossEntropy = addon.listOps().some((o) => o.schema.st
   return { meta: false, inputs, nodes, outputs: [loss], backward: { of: loss, wrt: [1, 2, 3, 4] }, useCrossEntropy };
 }
 
-function gemmJob(n = 512) {
-  return { meta: false, inputs: [f32([n, n], uniform(n * n, -1, 1)), f32([n, n], uniform(n * n, -1, 1))], nodes: [{ op: 'matmul', args: [t(0), t(1)] }], outputs: [2] };
+// `reps` matmul nodes on the same inputs (only the last returned): the
+// difference between reps = 1 and reps = 5 is the engine's own cost of a
+// matmul node (GEMM and output allocation), without input/output marshalling.
+function gemmJob(n = 512, reps = 1) {
+  const nodes = Array.from({ length: reps }, () => ({ op: 'matmul', args: [t(0), t(1)] }));
+  return { meta: false, inputs: [f32([n, n], uniform(n * n, -1, 1)), f32([n, n], uniform(n * n, -1, 1))], nodes, outputs: [1 + reps] };
+}
+
+/** A chain of n `add` nodes on 1-element float32 tensors: x + y + y + ... */
+export function addChainJob(n) {
+  const nodes = [];
+  for (let i = 0; i < n; i++) nodes.push({ op: 'add', args: [t(i === 0 ? 0 : 1 + i), t(1), 1] });
+  return { meta: false, inputs: [f32([1], Float32Array.of(1)), f32([1], Float32Array.of(0.5))], nodes, outputs: [1 + n] };
+}
+
+/** Per-op cost of the run path on tiny tensors, in microseconds. */
+export function measureDispatch(ops = 1000) {
+  const one = addChainJob(ops);
+  const two = addChainJob(2 * ops);
+  // Interleaved, so both chains see the same machine load.
+  const a = [];
+  const b = [];
+  for (let i = 0; i < 10; i++) addon.run(one), addon.run(two);
+  for (let i = 0; i < Math.max(ITERS, 30); i++) {
+    let t0 = performance.now();
+    addon.run(one);
+    a.push(performance.now() - t0);
+    t0 = performance.now();
+    addon.run(two);
+    b.push(performance.now() - t0);
+  }
+  const ms1 = median(a);
+  const ms2 = median(b);
+  return { ops, usPerOp: (ms1 * 1000) / ops, marginalUsPerOp: (Math.max(0, ms2 - ms1) * 1000) / ops };
 }
 
 function timeMs(job, iters = ITERS, warmup = WARMUP) {
@@ -89,15 +126,23 @@ function timeMs(job, iters = ITERS, warmup = WARMUP) {
   return median(ms);
 }
 
-/** Our figures: {label: {mlpMs, gemmGflops}} for OpenBLAS on (if built in) and off. */
+/**
+ * Our figures: {label: {mlpMs, gemmGflops, gemmEngineGflops}} for OpenBLAS on
+ * (if built in) and off. gemmGflops is one addon.run of one matmul node
+ * (marshalling included); gemmEngineGflops the marginal matmul node.
+ */
 export function measureOurs() {
   const mlp = mlpJob();
   const gemm = gemmJob();
+  const gemm5 = gemmJob(512, 5);
   const out = {};
   const modes = addon.blasInfo().available ? [['gradserve, OpenBLAS (1 thread)', true], ['gradserve, built-in GEMM', false]] : [['gradserve, built-in GEMM (no OpenBLAS in this build)', false]];
+  const flop = 2 * 512 ** 3;
   for (const [label, on] of modes) {
     addon.setBlas(on);
-    out[label] = { mlpMs: timeMs(mlp), gemmGflops: (2 * 512 ** 3) / (timeMs(gemm) * 1e6) };
+    const ms1 = timeMs(gemm);
+    const ms5 = timeMs(gemm5);
+    out[label] = { mlpMs: timeMs(mlp), gemmGflops: flop / (ms1 * 1e6), gemmEngineGflops: ms5 > ms1 ? (4 * flop) / ((ms5 - ms1) * 1e6) : NaN };
   }
   addon.setBlas(true);
   return { results: out, loss: mlp.useCrossEntropy ? 'cross_entropy' : 'log_softmax * onehot (cross_entropy not registered)' };
@@ -109,7 +154,8 @@ export function measureTorch() {
   const script = fileURLToPath(new URL('core_torch.py', import.meta.url));
   const r = spawnSync(PYTHON, [script, '--json'], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, ITERS: String(ITERS), WARMUP: String(WARMUP) } });
   if (r.status !== 0) return { skipped: `core_torch.py failed (${r.error?.message ?? 'exit ' + r.status}): ${r.stderr.trim().split('\n').pop()}` };
-  return { results: JSON.parse(r.stdout) };
+  const out = JSON.parse(r.stdout);
+  return { results: out.results, openblas: out.openblas ?? undefined };
 }
 
 // Ours and PyTorch alternate PASSES times; each label keeps its best pass (the
@@ -117,7 +163,14 @@ export function measureTorch() {
 function best(a = {}, b = {}) {
   const out = { ...a };
   for (const [k, r] of Object.entries(b))
-    out[k] = out[k] ? { mlpMs: Math.min(out[k].mlpMs, r.mlpMs), gemmGflops: Math.max(out[k].gemmGflops, r.gemmGflops) } : r;
+    out[k] = out[k]
+      ? {
+          ...out[k],
+          mlpMs: Math.min(out[k].mlpMs, r.mlpMs),
+          gemmGflops: Math.max(out[k].gemmGflops, r.gemmGflops),
+          ...(r.gemmEngineGflops !== undefined ? { gemmEngineGflops: Math.max(out[k].gemmEngineGflops || 0, r.gemmEngineGflops || 0) || NaN } : {}),
+        }
+      : r;
   return out;
 }
 
@@ -125,18 +178,41 @@ export async function run({ passes = Number(process.env.PASSES ?? 2) } = {}) {
   let ours;
   let torch;
   let all = {};
+  let openblas;
+  let dispatch;
   for (let i = 0; i < passes; i++) {
     ours = measureOurs();
+    const d = measureDispatch();
+    if (!dispatch || d.usPerOp < dispatch.usPerOp) dispatch = d;
     torch = measureTorch();
     all = best(all, { ...ours.results, ...(torch.results ?? {}) });
+    if (torch.openblas && (!openblas || torch.openblas.gemmGflops > openblas.gemmGflops)) openblas = torch.openblas;
   }
   const torch1 = Object.entries(all).find(([k]) => k.includes('torch') && k.includes('1 thread'))?.[1];
-  const rows = [['engine', 'MLP fwd+bwd ms', 'GEMM 512^3 GFLOP/s', 'MLP ms / torch 1 thread']];
-  for (const [label, r] of Object.entries(all)) rows.push([label, fmt(r.mlpMs, 2), fmt(r.gemmGflops, 1), torch1 ? fmt(r.mlpMs / torch1.mlpMs, 2) : '-']);
+  const rows = [['engine', 'MLP fwd+bwd ms', 'MLP ms / torch 1 thread', 'GEMM 512^3 GFLOP/s (run)', 'GEMM (engine)', 'run / OpenBLAS direct', 'engine / OpenBLAS direct']];
+  const vsBlas = (g) => (openblas && Number.isFinite(g) ? fmt(g / openblas.gemmGflops, 2) : '-');
+  for (const [label, r] of Object.entries(all))
+    rows.push([label, fmt(r.mlpMs, 2), torch1 ? fmt(r.mlpMs / torch1.mlpMs, 2) : '-', fmt(r.gemmGflops, 1), fmt(r.gemmEngineGflops, 1), vsBlas(r.gemmGflops), vsBlas(r.gemmEngineGflops)]);
+  if (openblas) rows.push([`OpenBLAS sgemm direct: ${openblas.source}`, '-', '-', fmt(openblas.gemmGflops, 1), '-', '1.00', '-']);
   console.log(`\ncore: MLP ${N}x${IN}->${HIDDEN}->${OUT} relu, ${ours.loss}, float32, median of ${ITERS} after ${WARMUP} warm-up, best of ${passes} alternating passes`);
   console.log(table(rows));
+  console.log(
+    `dispatch: ${fmt(dispatch.usPerOp, 2)} us/op through addon.run (chain of ${dispatch.ops} add on 1-element tensors, whole run / ops), ` +
+      `${fmt(dispatch.marginalUsPerOp, 2)} us/op marginal ((run of ${2 * dispatch.ops} - run of ${dispatch.ops}) / ${dispatch.ops})`,
+  );
   if (torch.skipped) console.log('  PyTorch skipped: ' + torch.skipped);
-  return { rows, results: all };
+  else if (!openblas) console.log('  OpenBLAS direct skipped: /usr/bin/python3 has no numpy');
+  const linked = Object.entries(all).find(([k]) => k.includes('gradserve') && k.includes('OpenBLAS'))?.[1];
+  const builtin = Object.entries(all).find(([k]) => k.includes('gradserve') && k.includes('built-in'))?.[1];
+  const ratios = {
+    builtinGemmVsOpenblas: builtin && openblas ? builtin.gemmGflops / openblas.gemmGflops : undefined,
+    linkedGemmVsOpenblas: linked && openblas ? linked.gemmGflops / openblas.gemmGflops : undefined,
+    builtinEngineGemmVsOpenblas: builtin && openblas ? builtin.gemmEngineGflops / openblas.gemmGflops : undefined,
+    linkedEngineGemmVsOpenblas: linked && openblas ? linked.gemmEngineGflops / openblas.gemmGflops : undefined,
+    mlpVsTorch1: linked && torch1 ? linked.mlpMs / torch1.mlpMs : undefined,
+    builtinMlpVsTorch1: builtin && torch1 ? builtin.mlpMs / torch1.mlpMs : undefined,
+  };
+  return { rows, results: all, openblas, dispatch, ratios };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await run();
