@@ -149,19 +149,28 @@ Isa isa() {
   return i;
 }
 
+// The register tile and cache blocks for T on this CPU. `narrow` is for
+// products whose N fits one half-width sliver (N <= nr / 2, e.g. a 10-class
+// output layer), which would otherwise compute a full-width tile mostly of
+// padding.
 template <class T>
-KernelSpec<T> kernel_spec() {
+KernelSpec<T> kernel_spec(bool narrow) {
   // kc x nr (the B sliver) fits L1 and mc x kc (the A block) L2; the packed
   // B panel (kc x nc) is at most 1 MiB.
 #if GS_GEMM_X86
   if constexpr (std::is_same_v<T, float>) {
-    if (isa() == Isa::Avx512) return {micro_avx512_f32<12, 2>, 12, 32, 256, 192, 1024};
-    if (isa() == Isa::Avx2) return {micro_avx2_f32<6, 2>, 6, 16, 256, 120, 1024};
+    if (isa() == Isa::Avx512)
+      return narrow ? KernelSpec<T>{micro_avx512_f32<12, 1>, 12, 16, 256, 192, 1024} : KernelSpec<T>{micro_avx512_f32<12, 2>, 12, 32, 256, 192, 1024};
+    if (isa() == Isa::Avx2)
+      return narrow ? KernelSpec<T>{micro_avx2_f32<6, 1>, 6, 8, 256, 120, 1024} : KernelSpec<T>{micro_avx2_f32<6, 2>, 6, 16, 256, 120, 1024};
   } else {
-    if (isa() == Isa::Avx512) return {micro_avx512_f64<12, 2>, 12, 16, 256, 96, 512};
-    if (isa() == Isa::Avx2) return {micro_avx2_f64<6, 2>, 6, 8, 256, 96, 512};
+    if (isa() == Isa::Avx512)
+      return narrow ? KernelSpec<T>{micro_avx512_f64<12, 1>, 12, 8, 256, 96, 512} : KernelSpec<T>{micro_avx512_f64<12, 2>, 12, 16, 256, 96, 512};
+    if (isa() == Isa::Avx2)
+      return narrow ? KernelSpec<T>{micro_avx2_f64<6, 1>, 6, 4, 256, 96, 512} : KernelSpec<T>{micro_avx2_f64<6, 2>, 6, 8, 256, 96, 512};
   }
 #endif
+  (void)narrow;
   if constexpr (std::is_same_v<T, float>) return {micro_generic<float, 4, 8>, 4, 8, 256, 128, 1024};
   else return {micro_generic<double, 4, 4>, 4, 4, 256, 96, 512};
 }
@@ -208,7 +217,30 @@ void pack_a(bool ta, const T* A, int64_t lda, int64_t i0, int64_t p0, int64_t mc
       // op(A)(i, k) = A[i * lda + k]: MR rows read in step.
       const T* src = A + (i0 + s) * lda + p0;
       if (rows == MR) {
-        for (int64_t k = 0; k < kc; ++k)
+        int64_t k = 0;
+#if GS_GEMM_X86 && defined(__SSE2__)
+        if constexpr (std::is_same_v<T, float> && MR % 4 == 0) {
+          // 4 x 4 blocks transposed in registers (SSE2 is baseline on x86-64).
+          for (; k + 4 <= kc; k += 4)
+            for (int g = 0; g < MR; g += 4) {
+              __m128 r0 = _mm_loadu_ps(src + (g + 0) * lda + k), r1 = _mm_loadu_ps(src + (g + 1) * lda + k);
+              __m128 r2 = _mm_loadu_ps(src + (g + 2) * lda + k), r3 = _mm_loadu_ps(src + (g + 3) * lda + k);
+              _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+              _mm_storeu_ps(d + (k + 0) * MR + g, r0);
+              _mm_storeu_ps(d + (k + 1) * MR + g, r1);
+              _mm_storeu_ps(d + (k + 2) * MR + g, r2);
+              _mm_storeu_ps(d + (k + 3) * MR + g, r3);
+            }
+        } else if constexpr (std::is_same_v<T, double> && MR % 2 == 0) {
+          for (; k + 2 <= kc; k += 2)
+            for (int g = 0; g < MR; g += 2) {
+              const __m128d r0 = _mm_loadu_pd(src + (g + 0) * lda + k), r1 = _mm_loadu_pd(src + (g + 1) * lda + k);
+              _mm_storeu_pd(d + (k + 0) * MR + g, _mm_unpacklo_pd(r0, r1));
+              _mm_storeu_pd(d + (k + 1) * MR + g, _mm_unpackhi_pd(r0, r1));
+            }
+        }
+#endif
+        for (; k < kc; ++k)
           for (int r = 0; r < MR; ++r) d[k * MR + r] = src[r * lda + k];
       } else {
         for (int64_t k = 0; k < kc; ++k)
@@ -326,13 +358,16 @@ void gemm_builtin(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A,
   if constexpr (std::is_floating_point_v<T>) {
     // Below ~32K multiply-adds packing costs more than it saves.
     if (M * N * K > 32 * 1024 && M > 1 && N > 1) {
-      static const KernelSpec<T> ks = kernel_spec<T>();
+      static const KernelSpec<T> wide = kernel_spec<T>(false), narrow = kernel_spec<T>(true);
+      const KernelSpec<T>& ks = N <= narrow.nr && narrow.nr < wide.nr ? narrow : wide;
 #define GS_GEMM_CASE(MR_, NR_) \
   if (ks.mr == MR_ && ks.nr == NR_) return gemm_packed<T, MR_, NR_>(ks, ta, tb, M, N, K, A, lda, B, ldb, C, ldc);
       GS_GEMM_CASE(12, 32)
       GS_GEMM_CASE(12, 16)
+      GS_GEMM_CASE(12, 8)
       GS_GEMM_CASE(6, 16)
       GS_GEMM_CASE(6, 8)
+      GS_GEMM_CASE(6, 4)
       GS_GEMM_CASE(4, 8)
       GS_GEMM_CASE(4, 4)
 #undef GS_GEMM_CASE
