@@ -284,7 +284,13 @@ template <class T, int MR, int NR>
 void gemm_packed(const KernelSpec<T>& ks, bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B,
                  int64_t ldb, T* C, int64_t ldc) {
   thread_local PackBuffer abuf, bbuf;
-  const int64_t KC = ks.kc, MC = ks.mc, NC = ks.nc;
+  // Equal K slices (784 = 4 x 196, not 3 x 256 + 16: a thin last slice pays
+  // a whole pass of C loads and stores for a few rank-1 updates); likewise
+  // equal row blocks, rounded up to whole register tiles.
+  const int64_t KC = (K + (K + ks.kc - 1) / ks.kc - 1) / ((K + ks.kc - 1) / ks.kc);
+  const int64_t mblocks = (M + ks.mc - 1) / ks.mc;
+  const int64_t MC = (((M + mblocks - 1) / mblocks) + MR - 1) / MR * MR;
+  const int64_t NC = ks.nc;
   const int64_t kc_max = std::min(KC, K);
   T* ap = abuf.get<T>(static_cast<size_t>(((std::min(MC, M) + MR - 1) / MR) * MR * kc_max));
   T* bp = bbuf.get<T>(static_cast<size_t>(((std::min(NC, N) + NR - 1) / NR) * NR * kc_max));
