@@ -358,10 +358,77 @@ void gemm_small(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, i
   }
 }
 
+// Matrix-vector products (M == 1 or N == 1), memory-bound: each output is a
+// dot product of a contiguous row with the vector (8 partial sums, so the
+// compiler vectorises it), or the output is a sum of scaled contiguous rows.
+template <class T>
+T dot(const T* x, const T* y, int64_t n) {
+  T s[8] = {};
+  int64_t k = 0;
+  for (; k + 8 <= n; k += 8)
+    for (int u = 0; u < 8; ++u) s[u] += x[k + u] * y[k + u];
+  T r = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  for (; k < n; ++k) r += x[k] * y[k];
+  return r;
+}
+
+// out[l] = sum_k X(l, k) v[k] for l < L, where X(l, k) = X[l * ldx + k] when
+// `rows` (dot products) or X[k * ldx + l] (axpy over the rows of X).
+template <class T>
+void gemv(bool rows, int64_t L, int64_t K, const T* X, int64_t ldx, const T* v, T* out) {
+  if (rows) {
+    const int64_t step = std::max<int64_t>(1, (int64_t{1} << 22) / K);
+    for (int64_t l0 = 0; l0 < L; l0 += step) {
+      ctx().check_cancel();
+      const int64_t l1 = std::min(L, l0 + step);
+      for (int64_t l = l0; l < l1; ++l) out[l] = dot(X + l * ldx, v, K);
+    }
+  } else {
+    std::fill(out, out + L, T{0});
+    const int64_t step = std::max<int64_t>(1, (int64_t{1} << 22) / L);
+    for (int64_t k0 = 0; k0 < K; k0 += step) {
+      ctx().check_cancel();
+      const int64_t k1 = std::min(K, k0 + step);
+      for (int64_t k = k0; k < k1; ++k) {
+        const T vk = v[k];
+        const T* x = X + k * ldx;
+        for (int64_t l = 0; l < L; ++l) out[l] += vk * x[l];
+      }
+    }
+  }
+}
+
+template <class T>
+void gemm_vector(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B, int64_t ldb, T* C,
+                 int64_t ldc) {
+  thread_local PackBuffer vbuf, obuf;
+  // The vector operand, contiguous: op(B)'s column (N == 1) or op(A)'s row (M == 1).
+  const T* v;
+  int64_t vstride;
+  if (N == 1) v = B, vstride = tb ? 1 : ldb;
+  else v = A, vstride = ta ? lda : 1;
+  if (vstride != 1) {
+    T* t = vbuf.get<T>(static_cast<size_t>(K));
+    for (int64_t k = 0; k < K; ++k) t[k] = v[k * vstride];
+    v = t;
+  }
+  if (N == 1) {
+    // C[i] = sum_k op(A)(i, k) v[k]; C's elements are ldc apart.
+    T* out = ldc == 1 ? C : obuf.get<T>(static_cast<size_t>(M));
+    gemv(!ta, M, K, A, lda, v, out);
+    if (out != C)
+      for (int64_t i = 0; i < M; ++i) C[i * ldc] = out[i];
+  } else {
+    // C[j] = sum_k v[k] op(B)(k, j).
+    gemv(tb, N, K, B, ldb, v, C);
+  }
+}
+
 template <class T>
 void gemm_builtin(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B, int64_t ldb, T* C,
                   int64_t ldc) {
   if constexpr (std::is_floating_point_v<T>) {
+    if ((M == 1 || N == 1) && M * N * K > 4096) return gemm_vector<T>(ta, tb, M, N, K, A, lda, B, ldb, C, ldc);
     // Below ~32K multiply-adds packing costs more than it saves.
     if (M * N * K > 32 * 1024 && M > 1 && N > 1) {
       static const KernelSpec<T> wide = kernel_spec<T>(false), narrow = kernel_spec<T>(true);

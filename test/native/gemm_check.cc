@@ -80,6 +80,9 @@ int main() {
   bad += all_flags<float>(300, 1100, 40, checked);
   bad += all_flags<float>(40, 90, 600, checked);
   bad += all_flags<double>(200, 600, 300, checked);
+  // Matrix-vector products large enough for several cancellation chunks.
+  bad += all_flags<float>(3000, 1, 1500, checked) + all_flags<float>(1, 3000, 1500, checked);
+  bad += all_flags<double>(1500, 1, 3000, checked) + all_flags<double>(1, 1500, 3000, checked);
   // Random shapes.
   for (int r = 0; r < 40; ++r) {
     const int64_t M = next_int(1, 150), N = next_int(1, 150), K = next_int(1, 300);
