@@ -231,6 +231,30 @@ describe('matmul through the engine: forward, backward (transpose flags), BLAS o
     }
   });
 
+  it('a large product stops at the deadline (checks between blocks), BLAS on and off', () => {
+    const n = 1536;
+    const x = new Float32Array(n * n).fill(0.5);
+    for (const blas of blasModes()) {
+      addon.setBlas(blas);
+      const t0 = performance.now();
+      expect(() =>
+        addon.run({
+          meta: false,
+          inputs: [
+            { dtype: 'float32', shape: [n, n], data: x },
+            { dtype: 'float32', shape: [n, n], data: x },
+          ],
+          // Several products: well over a second of work at any speed here.
+          nodes: Array.from({ length: 8 }, () => ({ op: 'matmul', args: [{ t: 0 }, { t: 1 }] })),
+          outputs: [9],
+          deadlineMs: 20,
+        }),
+      ).toThrow(/deadline/);
+      // Generous for a shared machine; one block or BLAS chunk is ~1-10 ms.
+      expect(performance.now() - t0).toBeLessThan(1000);
+    }
+  });
+
   it('K = 0 gives zeros; an empty M or N gives an empty result', () => {
     for (const blas of blasModes()) {
       addon.setBlas(blas);
