@@ -67,7 +67,17 @@ Tensor matmul_t(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   return record(out, "matmul", {a, b}, [a, b, ta, tb](const Tensor& g, const BackwardCtx& c) -> Grads {
     Tensor ga, gb;
     if (c.need(0)) ga = ta ? matmul_t(b, g, tb, true) : matmul_t(g, b, false, !tb);
-    if (c.need(1)) gb = tb ? matmul_t(g, a, true, ta) : matmul_t(a, g, !ta, false);
+    if (c.need(1)) {
+      if (b.dim() == 2 && a.dim() > 2 && !ta) {
+        // b was shared by every batch: its gradient sums over the batch, which
+        // is one product over the folded rows (views, no copies).
+        const int64_t rows = shape_numel(Shape(g.shape().begin(), g.shape().end() - 1));
+        const Tensor a2 = reshape(a, {rows, a.size(-1)}), g2 = reshape(g, {rows, g.size(-1)});
+        gb = tb ? matmul_t(g2, a2, true, false) : matmul_t(a2, g2, true, false);
+      } else {
+        gb = tb ? matmul_t(g, a, true, ta) : matmul_t(a, g, !ta, false);
+      }
+    }
     return {ga, gb};
   });
 }

@@ -275,6 +275,27 @@ describe('matmul through the engine: forward, backward (transpose flags), BLAS o
       expect(r.slots[4]!.shape).toEqual([3, 4]);
       expect(read(r.slots[4]!, 'float32')).toEqual(new Array(12).fill(0));
       expect(r.slots[5]!.shape).toEqual([0, 2]);
+      // Gradients of batched products with an empty dimension (the batch
+      // folds into rows for b's gradient).
+      for (const [a, b] of [[[2, 3, 0], [0, 4]], [[2, 0, 5], [5, 4]], [[0, 3, 5], [5, 4]], [[2, 3, 5], [5, 0]]]) {
+        const n = (s: number[]) => s.reduce((x, y) => x * y, 1);
+        const g = addon.run({
+          meta: false,
+          inputs: [
+            { dtype: 'float32', shape: a, data: new Float32Array(n(a!)).fill(1), requiresGrad: true },
+            { dtype: 'float32', shape: b, data: new Float32Array(n(b!)).fill(1), requiresGrad: true },
+          ],
+          nodes: [
+            { op: 'matmul', args: [{ t: 0 }, { t: 1 }] },
+            { op: 'sum', args: [{ t: 2 }, null, false] },
+          ],
+          outputs: [3],
+          backward: { of: 3, wrt: [0, 1] },
+        });
+        const M = a![1]!, N = b![1]!, batch = a![0]!;
+        expect(read(g.grads[0]!, 'float32')).toEqual(new Array(n(a!)).fill(N));
+        expect(read(g.grads[1]!, 'float32')).toEqual(new Array(n(b!)).fill(batch * M));
+      }
     }
   });
 });
