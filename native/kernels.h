@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <type_traits>
 #include <vector>
@@ -68,6 +69,8 @@ inline T wrap_mul(T a, T b) {
 // which outrank wrapped Python numbers, unless a lower group brings a higher
 // category (bool < int < float). A wrapped float counts as float32.
 DType result_type(const std::vector<const Tensor*>& operands);
+// The same without a heap allocation, for a braced list of operands.
+DType result_type(std::initializer_list<const Tensor*> operands);
 
 // The broadcast shape of two shapes, with PyTorch's message when they clash.
 Shape broadcast_shapes(const Shape& a, const Shape& b);
