@@ -13,7 +13,10 @@
 // it runs core_torch.py (1 thread, then default threads) and prints both.
 // Env: ITERS (default 30), WARMUP (default 5), PASSES (default 2).
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PYTHON, fmt, median, pythonHas, table } from './lib.js';
 
@@ -115,6 +118,68 @@ export function measureDispatch(ops = 1000) {
   return { ops, usPerOp: (ms1 * 1000) / ops, marginalUsPerOp: (Math.max(0, ms2 - ms1) * 1000) / ops };
 }
 
+// The engine alone (gs::execute on a prepared IR, no JS conversion): the same
+// chain, built in C++ and linked against the addon's object files.
+const ENGINE_DISPATCH_CC = `
+#include "ir.h"
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+using namespace gs;
+int main(int argc, char** argv) {
+  const int n = std::atoi(argv[1]), runs = std::atoi(argv[2]);
+  IRProgram p;
+  p.num_inputs = 2;
+  for (int i = 0; i < n; ++i) {
+    IRNode node;
+    node.op = find_op("add");
+    Value a, b, alpha;
+    a.kind = b.kind = Value::Kind::Tensor;
+    a.slot = i == 0 ? 0 : 1 + i;
+    b.slot = 1;
+    alpha.kind = Value::Kind::Number;
+    alpha.number = 1;
+    node.args = {a, b, alpha};
+    p.nodes.push_back(node);
+  }
+  std::vector<double> us;
+  for (int r = 0; r < runs; ++r) {
+    std::vector<Tensor> in{Tensor::full({1}, DType::Float32, 1.0), Tensor::full({1}, DType::Float32, 0.5)};
+    auto t0 = std::chrono::steady_clock::now();
+    RunResult res = execute(p, in, RunOptions{});
+    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(us.begin(), us.end());
+  std::printf("%.6f\\n", us[us.size() / 2] / n);
+}
+`;
+
+/** gs::execute's cost per op on the add chain, or {skipped} (needs g++ and build/ objects). */
+export function measureEngineDispatch(ops = 1000) {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const objDir = join(root, 'build', 'Release', 'obj.target', 'gradserve', 'native');
+  if (!existsSync(objDir)) return { skipped: 'no build/Release/obj.target (build with node-gyp first)' };
+  const objs = [];
+  for (const sub of ['', 'ops', 'optim']) {
+    const d = join(objDir, sub);
+    if (existsSync(d)) for (const f of readdirSync(d)) if (f.endsWith('.o')) objs.push(join(d, f));
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'gs-dispatch-'));
+  try {
+    writeFileSync(join(dir, 'main.cc'), ENGINE_DISPATCH_CC);
+    const exe = join(dir, 'dispatch');
+    const libs = addon.blasInfo().available ? ['-lopenblas'] : [];
+    const cc = spawnSync('g++', ['-O2', '-std=c++17', '-I', join(root, 'native'), join(dir, 'main.cc'), ...objs, '-o', exe, ...libs, '-pthread'], { encoding: 'utf8' });
+    if (cc.status !== 0) return { skipped: `g++ failed: ${(cc.stderr || cc.error?.message || '').trim().split('\n').pop()}` };
+    const r = spawnSync(exe, [String(ops), '200'], { encoding: 'utf8', env: process.env });
+    if (r.status !== 0) return { skipped: `dispatch harness failed: ${r.stderr.trim().split('\n').pop()}` };
+    return { usPerOp: Number(r.stdout.trim()) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function timeMs(job, iters = ITERS, warmup = WARMUP) {
   for (let i = 0; i < warmup; i++) addon.run(job);
   const ms = [];
@@ -180,10 +245,13 @@ export async function run({ passes = Number(process.env.PASSES ?? 2) } = {}) {
   let all = {};
   let openblas;
   let dispatch;
+  let engine;
   for (let i = 0; i < passes; i++) {
     ours = measureOurs();
     const d = measureDispatch();
     if (!dispatch || d.usPerOp < dispatch.usPerOp) dispatch = d;
+    const e = measureEngineDispatch();
+    if (!engine || (e.usPerOp !== undefined && !(engine.usPerOp <= e.usPerOp))) engine = e;
     torch = measureTorch();
     all = best(all, { ...ours.results, ...(torch.results ?? {}) });
     if (torch.openblas && (!openblas || torch.openblas.gemmGflops > openblas.gemmGflops)) openblas = torch.openblas;
@@ -200,6 +268,9 @@ export async function run({ passes = Number(process.env.PASSES ?? 2) } = {}) {
     `dispatch: ${fmt(dispatch.usPerOp, 2)} us/op through addon.run (chain of ${dispatch.ops} add on 1-element tensors, whole run / ops), ` +
       `${fmt(dispatch.marginalUsPerOp, 2)} us/op marginal ((run of ${2 * dispatch.ops} - run of ${dispatch.ops}) / ${dispatch.ops})`,
   );
+  if (engine.usPerOp !== undefined) console.log(`dispatch, engine alone: ${fmt(engine.usPerOp, 2)} us/op (gs::execute on the same chain built in C++; the rest of the figure above is the addon's JS conversion)`);
+  else console.log('  engine-alone dispatch skipped: ' + engine.skipped);
+  dispatch.engineUsPerOp = engine.usPerOp;
   if (torch.skipped) console.log('  PyTorch skipped: ' + torch.skipped);
   else if (!openblas) console.log('  OpenBLAS direct skipped: /usr/bin/python3 has no numpy');
   const linked = Object.entries(all).find(([k]) => k.includes('gradserve') && k.includes('OpenBLAS'))?.[1];
