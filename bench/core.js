@@ -7,7 +7,13 @@
 //     sgemm called directly (numpy in the PyTorch child, same library).
 //   - Dispatch: a chain of 1000 `add` nodes on 1-element tensors through
 //     addon.run, microseconds per op (whole run / 1000) and the marginal cost
-//     of an op ((run of 2000 - run of 1000) / 1000).
+//     of an op ((run of 2000 - run of 1000) / 1000); and gs::execute alone on
+//     the same chain, built in C++ against build/'s objects (needs g++).
+// run() returns {rows, results: {label: {mlpMs, gemmGflops, gemmEngineGflops?}},
+// openblas: {gemmGflops, source}, dispatch: {ops, usPerOp, marginalUsPerOp,
+// engineUsPerOp}, ratios: {builtinGemmVsOpenblas, linkedGemmVsOpenblas,
+// builtinEngineGemmVsOpenblas, linkedEngineGemmVsOpenblas, mlpVsTorch1,
+// builtinMlpVsTorch1}}.
 // Weights are stored [in, out] (y = x @ w + b): the engine has no transpose op
 // yet; core_torch.py uses the same layout. When /usr/bin/python3 has torch,
 // it runs core_torch.py (1 thread, then default threads) and prints both.
