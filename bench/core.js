@@ -11,7 +11,7 @@
 //     the same chain, built in C++ against build/'s objects (needs g++).
 // run() returns {rows, results: {label: {mlpMs, gemmGflops, gemmEngineGflops?}},
 // openblas: {gemmGflops, source}, dispatch: {ops, usPerOp, marginalUsPerOp,
-// engineUsPerOp}, ratios: {builtinGemmVsOpenblas, linkedGemmVsOpenblas,
+// preparedUsPerOp?, preparedMarginalUsPerOp?, engineUsPerOp}, ratios: {builtinGemmVsOpenblas, linkedGemmVsOpenblas,
 // builtinEngineGemmVsOpenblas, linkedEngineGemmVsOpenblas, mlpVsTorch1,
 // builtinMlpVsTorch1}}.
 // Weights are stored [in, out] (y = x @ w + b): the engine has no transpose op
@@ -103,25 +103,44 @@ export function addChainJob(n) {
   return { meta: false, inputs: [f32([1], Float32Array.of(1)), f32([1], Float32Array.of(0.5))], nodes, outputs: [1 + n] };
 }
 
-/** Per-op cost of the run path on tiny tensors, in microseconds. */
-export function measureDispatch(ops = 1000) {
+// Median ms of a() and of b(), timed alternately so both see the same load.
+function medianPair(a, b, iters) {
+  const ta = [];
+  const tb = [];
+  for (let i = 0; i < 10; i++) a(), b();
+  for (let i = 0; i < iters; i++) {
+    let t0 = performance.now();
+    a();
+    ta.push(performance.now() - t0);
+    t0 = performance.now();
+    b();
+    tb.push(performance.now() - t0);
+  }
+  return [median(ta), median(tb)];
+}
+
+/**
+ * Per-op cost of the run path on tiny tensors, in microseconds: through
+ * addon.run (the op list converted from JS every call) and, when the addon has
+ * them, through prepare/runPrepared (the service's hot path: the IR is read
+ * once, each run brings only the input data).
+ */
+export function measureDispatch(ops = 1000, mod = addon) {
   const one = addChainJob(ops);
   const two = addChainJob(2 * ops);
-  // Interleaved, so both chains see the same machine load.
-  const a = [];
-  const b = [];
-  for (let i = 0; i < 10; i++) addon.run(one), addon.run(two);
-  for (let i = 0; i < Math.max(ITERS, 30); i++) {
-    let t0 = performance.now();
-    addon.run(one);
-    a.push(performance.now() - t0);
-    t0 = performance.now();
-    addon.run(two);
-    b.push(performance.now() - t0);
+  const iters = Math.max(ITERS, 30);
+  const [ms1, ms2] = medianPair(() => mod.run(one), () => mod.run(two), iters);
+  const out = { ops, usPerOp: (ms1 * 1000) / ops, marginalUsPerOp: (Math.max(0, ms2 - ms1) * 1000) / ops };
+  if (typeof mod.prepare === 'function' && typeof mod.runPrepared === 'function') {
+    const shapeOnly = (job) => ({ ...job, inputs: job.inputs.map(({ data, ...rest }) => rest) });
+    const h1 = mod.prepare(shapeOnly(one));
+    const h2 = mod.prepare(shapeOnly(two));
+    const data = () => [Float32Array.of(1), Float32Array.of(0.5)];
+    const [p1, p2] = medianPair(() => mod.runPrepared(h1, data(), {}), () => mod.runPrepared(h2, data(), {}), iters);
+    out.preparedUsPerOp = (p1 * 1000) / ops;
+    out.preparedMarginalUsPerOp = (Math.max(0, p2 - p1) * 1000) / ops;
   }
-  const ms1 = median(a);
-  const ms2 = median(b);
-  return { ops, usPerOp: (ms1 * 1000) / ops, marginalUsPerOp: (Math.max(0, ms2 - ms1) * 1000) / ops };
+  return out;
 }
 
 // The engine alone (gs::execute on a prepared IR, no JS conversion): the same
@@ -274,6 +293,8 @@ export async function run({ passes = Number(process.env.PASSES ?? 2) } = {}) {
     `dispatch: ${fmt(dispatch.usPerOp, 2)} us/op through addon.run (chain of ${dispatch.ops} add on 1-element tensors, whole run / ops), ` +
       `${fmt(dispatch.marginalUsPerOp, 2)} us/op marginal ((run of ${2 * dispatch.ops} - run of ${dispatch.ops}) / ${dispatch.ops})`,
   );
+  if (dispatch.preparedUsPerOp !== undefined)
+    console.log(`dispatch through prepare/runPrepared (the service's path): ${fmt(dispatch.preparedUsPerOp, 2)} us/op, ${fmt(dispatch.preparedMarginalUsPerOp, 2)} us/op marginal`);
   if (engine.usPerOp !== undefined) console.log(`dispatch, engine alone: ${fmt(engine.usPerOp, 2)} us/op (gs::execute on the same chain built in C++; the rest of the figure above is the addon's JS conversion)`);
   else console.log('  engine-alone dispatch skipped: ' + engine.skipped);
   dispatch.engineUsPerOp = engine.usPerOp;
