@@ -1,7 +1,8 @@
 // Scenario "core": the engine through the addon directly (no HTTP, no worker).
 //   - MLP: batch 256, 784 -> 512 -> 10, relu, cross_entropy on int64 class
 //     indices, float32; forward + backward of both weights and biases;
-//     median ms over ITERS runs after warm-up, OpenBLAS on and off.
+//     median ms over ITERS runs after warm-up, OpenBLAS on and off (the two
+//     modes alternate run by run).
 //   - GEMM: one 512x512x512 float32 matmul node, GFLOP/s (2*M*N*K / median),
 //     with OpenBLAS and with the built-in kernel, against OpenBLAS's own
 //     sgemm called directly (numpy in the PyTorch child, same library).
@@ -205,15 +206,23 @@ export function measureEngineDispatch(ops = 1000) {
   }
 }
 
-function timeMs(job, iters = ITERS, warmup = WARMUP) {
-  for (let i = 0; i < warmup; i++) addon.run(job);
-  const ms = [];
-  for (let i = 0; i < iters; i++) {
-    const t0 = performance.now();
-    addon.run(job);
-    ms.push(performance.now() - t0);
-  }
-  return median(ms);
+// Median ms of addon.run(job) in each BLAS mode, the modes alternating run by
+// run so they share the machine's load (and warm-up) alike.
+function timeModesMs(job, modes, iters = ITERS, warmup = WARMUP) {
+  const ms = modes.map(() => []);
+  for (let i = 0; i < warmup; i++)
+    for (const [, on] of modes) {
+      addon.setBlas(on);
+      addon.run(job);
+    }
+  for (let i = 0; i < iters; i++)
+    modes.forEach(([, on], m) => {
+      addon.setBlas(on);
+      const t0 = performance.now();
+      addon.run(job);
+      ms[m].push(performance.now() - t0);
+    });
+  return ms.map(median);
 }
 
 /**
@@ -228,12 +237,12 @@ export function measureOurs() {
   const out = {};
   const modes = addon.blasInfo().available ? [['gradserve, OpenBLAS (1 thread)', true], ['gradserve, built-in GEMM', false]] : [['gradserve, built-in GEMM (no OpenBLAS in this build)', false]];
   const flop = 2 * 512 ** 3;
-  for (const [label, on] of modes) {
-    addon.setBlas(on);
-    const ms1 = timeMs(gemm);
-    const ms5 = timeMs(gemm5);
-    out[label] = { mlpMs: timeMs(mlp), gemmGflops: flop / (ms1 * 1e6), gemmEngineGflops: ms5 > ms1 ? (4 * flop) / ((ms5 - ms1) * 1e6) : NaN };
-  }
+  const ms1 = timeModesMs(gemm, modes);
+  const ms5 = timeModesMs(gemm5, modes);
+  const mlpMs = timeModesMs(mlp, modes);
+  modes.forEach(([label], m) => {
+    out[label] = { mlpMs: mlpMs[m], gemmGflops: flop / (ms1[m] * 1e6), gemmEngineGflops: ms5[m] > ms1[m] ? (4 * flop) / ((ms5[m] - ms1[m]) * 1e6) : NaN };
+  });
   addon.setBlas(true);
   return { results: out, loss: mlp.useCrossEntropy ? 'cross_entropy' : 'log_softmax * onehot (cross_entropy not registered)' };
 }
