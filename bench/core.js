@@ -1,14 +1,29 @@
 // Scenario "core": the engine through the addon directly (no HTTP, no worker).
 //   - MLP: batch 256, 784 -> 512 -> 10, relu, cross_entropy on int64 class
 //     indices, float32; forward + backward of both weights and biases;
-//     median ms over ITERS runs after warm-up, OpenBLAS on and off.
-//   - GEMM: one 512x512x512 float32 matmul node, GFLOP/s (2*M*N*K / median).
+//     median ms over ITERS runs after warm-up, OpenBLAS on and off (the two
+//     modes alternate run by run).
+//   - GEMM: one 512x512x512 float32 matmul node, GFLOP/s (2*M*N*K / median),
+//     with OpenBLAS and with the built-in kernel, against OpenBLAS's own
+//     sgemm called directly (numpy in the PyTorch child, same library).
+//   - Dispatch: a chain of 1000 `add` nodes on 1-element tensors through
+//     addon.run, microseconds per op (whole run / 1000) and the marginal cost
+//     of an op ((run of 2000 - run of 1000) / 1000); and gs::execute alone on
+//     the same chain, built in C++ against build/'s objects (needs g++).
+// run() returns {rows, results: {label: {mlpMs, gemmGflops, gemmEngineGflops?}},
+// openblas: {gemmGflops, source}, dispatch: {ops, usPerOp, marginalUsPerOp,
+// preparedUsPerOp?, preparedMarginalUsPerOp?, engineUsPerOp}, ratios: {builtinGemmVsOpenblas, linkedGemmVsOpenblas,
+// builtinEngineGemmVsOpenblas, linkedEngineGemmVsOpenblas, mlpVsTorch1,
+// builtinMlpVsTorch1}}.
 // Weights are stored [in, out] (y = x @ w + b): the engine has no transpose op
 // yet; core_torch.py uses the same layout. When /usr/bin/python3 has torch,
 // it runs core_torch.py (1 thread, then default threads) and prints both.
 // Env: ITERS (default 30), WARMUP (default 5), PASSES (default 2).
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PYTHON, fmt, median, pythonHas, table } from './lib.js';
 
@@ -74,31 +89,160 @@ export function mlpJob(useCrossEntropy = addon.listOps().some((o) => o.schema.st
   return { meta: false, inputs, nodes, outputs: [loss], backward: { of: loss, wrt: [1, 2, 3, 4] }, useCrossEntropy };
 }
 
-function gemmJob(n = 512) {
-  return { meta: false, inputs: [f32([n, n], uniform(n * n, -1, 1)), f32([n, n], uniform(n * n, -1, 1))], nodes: [{ op: 'matmul', args: [t(0), t(1)] }], outputs: [2] };
+// `reps` matmul nodes on the same inputs (only the last returned): the
+// difference between reps = 1 and reps = 5 is the engine's own cost of a
+// matmul node (GEMM and output allocation), without input/output marshalling.
+function gemmJob(n = 512, reps = 1) {
+  const nodes = Array.from({ length: reps }, () => ({ op: 'matmul', args: [t(0), t(1)] }));
+  return { meta: false, inputs: [f32([n, n], uniform(n * n, -1, 1)), f32([n, n], uniform(n * n, -1, 1))], nodes, outputs: [1 + reps] };
 }
 
-function timeMs(job, iters = ITERS, warmup = WARMUP) {
-  for (let i = 0; i < warmup; i++) addon.run(job);
-  const ms = [];
+/** A chain of n `add` nodes on 1-element float32 tensors: x + y + y + ... */
+export function addChainJob(n) {
+  const nodes = [];
+  for (let i = 0; i < n; i++) nodes.push({ op: 'add', args: [t(i === 0 ? 0 : 1 + i), t(1), 1] });
+  return { meta: false, inputs: [f32([1], Float32Array.of(1)), f32([1], Float32Array.of(0.5))], nodes, outputs: [1 + n] };
+}
+
+// Median ms of a() and of b(), timed alternately so both see the same load.
+function medianPair(a, b, iters) {
+  const ta = [];
+  const tb = [];
+  for (let i = 0; i < 10; i++) a(), b();
   for (let i = 0; i < iters; i++) {
-    const t0 = performance.now();
-    addon.run(job);
-    ms.push(performance.now() - t0);
+    let t0 = performance.now();
+    a();
+    ta.push(performance.now() - t0);
+    t0 = performance.now();
+    b();
+    tb.push(performance.now() - t0);
   }
-  return median(ms);
+  return [median(ta), median(tb)];
 }
 
-/** Our figures: {label: {mlpMs, gemmGflops}} for OpenBLAS on (if built in) and off. */
+/**
+ * Per-op cost of the run path on tiny tensors, in microseconds: through
+ * addon.run (the op list converted from JS every call) and, when the addon has
+ * them, through prepare/runPrepared (the service's hot path: the IR is read
+ * once, each run brings only the input data).
+ */
+export function measureDispatch(ops = 1000, mod = addon) {
+  const one = addChainJob(ops);
+  const two = addChainJob(2 * ops);
+  const iters = Math.max(ITERS, 30);
+  const [ms1, ms2] = medianPair(() => mod.run(one), () => mod.run(two), iters);
+  const out = { ops, usPerOp: (ms1 * 1000) / ops, marginalUsPerOp: (Math.max(0, ms2 - ms1) * 1000) / ops };
+  if (typeof mod.prepare === 'function' && typeof mod.runPrepared === 'function') {
+    const shapeOnly = (job) => ({ ...job, inputs: job.inputs.map(({ data, ...rest }) => rest) });
+    const h1 = mod.prepare(shapeOnly(one));
+    const h2 = mod.prepare(shapeOnly(two));
+    const data = () => [Float32Array.of(1), Float32Array.of(0.5)];
+    const [p1, p2] = medianPair(() => mod.runPrepared(h1, data(), {}), () => mod.runPrepared(h2, data(), {}), iters);
+    out.preparedUsPerOp = (p1 * 1000) / ops;
+    out.preparedMarginalUsPerOp = (Math.max(0, p2 - p1) * 1000) / ops;
+  }
+  return out;
+}
+
+// The engine alone (gs::execute on a prepared IR, no JS conversion): the same
+// chain, built in C++ and linked against the addon's object files.
+const ENGINE_DISPATCH_CC = `
+#include "ir.h"
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+using namespace gs;
+int main(int argc, char** argv) {
+  const int n = std::atoi(argv[1]), runs = std::atoi(argv[2]);
+  IRProgram p;
+  p.num_inputs = 2;
+  for (int i = 0; i < n; ++i) {
+    IRNode node;
+    node.op = find_op("add");
+    Value a, b, alpha;
+    a.kind = b.kind = Value::Kind::Tensor;
+    a.slot = i == 0 ? 0 : 1 + i;
+    b.slot = 1;
+    alpha.kind = Value::Kind::Number;
+    alpha.number = 1;
+    node.args = {a, b, alpha};
+    p.nodes.push_back(node);
+  }
+  std::vector<double> us;
+  for (int r = 0; r < runs; ++r) {
+    std::vector<Tensor> in{Tensor::full({1}, DType::Float32, 1.0), Tensor::full({1}, DType::Float32, 0.5)};
+    auto t0 = std::chrono::steady_clock::now();
+    RunResult res = execute(p, in, RunOptions{});
+    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(us.begin(), us.end());
+  std::printf("%.6f\\n", us[us.size() / 2] / n);
+}
+`;
+
+/** gs::execute's cost per op on the add chain, or {skipped} (needs g++ and build/ objects). */
+export function measureEngineDispatch(ops = 1000) {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const objDir = join(root, 'build', 'Release', 'obj.target', 'gradserve', 'native');
+  if (!existsSync(objDir)) return { skipped: 'no build/Release/obj.target (build with node-gyp first)' };
+  const objs = [];
+  for (const sub of ['', 'ops', 'optim']) {
+    const d = join(objDir, sub);
+    if (existsSync(d)) for (const f of readdirSync(d)) if (f.endsWith('.o')) objs.push(join(d, f));
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'gs-dispatch-'));
+  try {
+    writeFileSync(join(dir, 'main.cc'), ENGINE_DISPATCH_CC);
+    const exe = join(dir, 'dispatch');
+    const libs = addon.blasInfo().available ? ['-lopenblas'] : [];
+    const cc = spawnSync('g++', ['-O2', '-std=c++17', '-I', join(root, 'native'), join(dir, 'main.cc'), ...objs, '-o', exe, ...libs, '-pthread'], { encoding: 'utf8' });
+    if (cc.status !== 0) return { skipped: `g++ failed: ${(cc.stderr || cc.error?.message || '').trim().split('\n').pop()}` };
+    const r = spawnSync(exe, [String(ops), '200'], { encoding: 'utf8', env: process.env });
+    if (r.status !== 0) return { skipped: `dispatch harness failed: ${r.stderr.trim().split('\n').pop()}` };
+    return { usPerOp: Number(r.stdout.trim()) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Median ms of addon.run(job) in each BLAS mode, the modes alternating run by
+// run so they share the machine's load (and warm-up) alike.
+function timeModesMs(job, modes, iters = ITERS, warmup = WARMUP) {
+  const ms = modes.map(() => []);
+  for (let i = 0; i < warmup; i++)
+    for (const [, on] of modes) {
+      addon.setBlas(on);
+      addon.run(job);
+    }
+  for (let i = 0; i < iters; i++)
+    modes.forEach(([, on], m) => {
+      addon.setBlas(on);
+      const t0 = performance.now();
+      addon.run(job);
+      ms[m].push(performance.now() - t0);
+    });
+  return ms.map(median);
+}
+
+/**
+ * Our figures: {label: {mlpMs, gemmGflops, gemmEngineGflops}} for OpenBLAS on
+ * (if built in) and off. gemmGflops is one addon.run of one matmul node
+ * (marshalling included); gemmEngineGflops the marginal matmul node.
+ */
 export function measureOurs() {
   const mlp = mlpJob();
   const gemm = gemmJob();
+  const gemm5 = gemmJob(512, 5);
   const out = {};
   const modes = addon.blasInfo().available ? [['gradserve, OpenBLAS (1 thread)', true], ['gradserve, built-in GEMM', false]] : [['gradserve, built-in GEMM (no OpenBLAS in this build)', false]];
-  for (const [label, on] of modes) {
-    addon.setBlas(on);
-    out[label] = { mlpMs: timeMs(mlp), gemmGflops: (2 * 512 ** 3) / (timeMs(gemm) * 1e6) };
-  }
+  const flop = 2 * 512 ** 3;
+  const ms1 = timeModesMs(gemm, modes);
+  const ms5 = timeModesMs(gemm5, modes);
+  const mlpMs = timeModesMs(mlp, modes);
+  modes.forEach(([label], m) => {
+    out[label] = { mlpMs: mlpMs[m], gemmGflops: flop / (ms1[m] * 1e6), gemmEngineGflops: ms5[m] > ms1[m] ? (4 * flop) / ((ms5[m] - ms1[m]) * 1e6) : NaN };
+  });
   addon.setBlas(true);
   return { results: out, loss: mlp.useCrossEntropy ? 'cross_entropy' : 'log_softmax * onehot (cross_entropy not registered)' };
 }
@@ -109,7 +253,8 @@ export function measureTorch() {
   const script = fileURLToPath(new URL('core_torch.py', import.meta.url));
   const r = spawnSync(PYTHON, [script, '--json'], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, ITERS: String(ITERS), WARMUP: String(WARMUP) } });
   if (r.status !== 0) return { skipped: `core_torch.py failed (${r.error?.message ?? 'exit ' + r.status}): ${r.stderr.trim().split('\n').pop()}` };
-  return { results: JSON.parse(r.stdout) };
+  const out = JSON.parse(r.stdout);
+  return { results: out.results, openblas: out.openblas ?? undefined };
 }
 
 // Ours and PyTorch alternate PASSES times; each label keeps its best pass (the
@@ -117,7 +262,14 @@ export function measureTorch() {
 function best(a = {}, b = {}) {
   const out = { ...a };
   for (const [k, r] of Object.entries(b))
-    out[k] = out[k] ? { mlpMs: Math.min(out[k].mlpMs, r.mlpMs), gemmGflops: Math.max(out[k].gemmGflops, r.gemmGflops) } : r;
+    out[k] = out[k]
+      ? {
+          ...out[k],
+          mlpMs: Math.min(out[k].mlpMs, r.mlpMs),
+          gemmGflops: Math.max(out[k].gemmGflops, r.gemmGflops),
+          ...(r.gemmEngineGflops !== undefined ? { gemmEngineGflops: Math.max(out[k].gemmEngineGflops || 0, r.gemmEngineGflops || 0) || NaN } : {}),
+        }
+      : r;
   return out;
 }
 
@@ -125,18 +277,49 @@ export async function run({ passes = Number(process.env.PASSES ?? 2) } = {}) {
   let ours;
   let torch;
   let all = {};
+  let openblas;
+  let dispatch;
+  let engine;
   for (let i = 0; i < passes; i++) {
     ours = measureOurs();
+    const d = measureDispatch();
+    if (!dispatch || d.usPerOp < dispatch.usPerOp) dispatch = d;
+    const e = measureEngineDispatch();
+    if (!engine || (e.usPerOp !== undefined && !(engine.usPerOp <= e.usPerOp))) engine = e;
     torch = measureTorch();
     all = best(all, { ...ours.results, ...(torch.results ?? {}) });
+    if (torch.openblas && (!openblas || torch.openblas.gemmGflops > openblas.gemmGflops)) openblas = torch.openblas;
   }
   const torch1 = Object.entries(all).find(([k]) => k.includes('torch') && k.includes('1 thread'))?.[1];
-  const rows = [['engine', 'MLP fwd+bwd ms', 'GEMM 512^3 GFLOP/s', 'MLP ms / torch 1 thread']];
-  for (const [label, r] of Object.entries(all)) rows.push([label, fmt(r.mlpMs, 2), fmt(r.gemmGflops, 1), torch1 ? fmt(r.mlpMs / torch1.mlpMs, 2) : '-']);
+  const rows = [['engine', 'MLP fwd+bwd ms', 'MLP ms / torch 1 thread', 'GEMM 512^3 GFLOP/s (run)', 'GEMM (engine)', 'run / OpenBLAS direct', 'engine / OpenBLAS direct']];
+  const vsBlas = (g) => (openblas && Number.isFinite(g) ? fmt(g / openblas.gemmGflops, 2) : '-');
+  for (const [label, r] of Object.entries(all))
+    rows.push([label, fmt(r.mlpMs, 2), torch1 ? fmt(r.mlpMs / torch1.mlpMs, 2) : '-', fmt(r.gemmGflops, 1), fmt(r.gemmEngineGflops, 1), vsBlas(r.gemmGflops), vsBlas(r.gemmEngineGflops)]);
+  if (openblas) rows.push([`OpenBLAS sgemm direct: ${openblas.source}`, '-', '-', fmt(openblas.gemmGflops, 1), '-', '1.00', '-']);
   console.log(`\ncore: MLP ${N}x${IN}->${HIDDEN}->${OUT} relu, ${ours.loss}, float32, median of ${ITERS} after ${WARMUP} warm-up, best of ${passes} alternating passes`);
   console.log(table(rows));
+  console.log(
+    `dispatch: ${fmt(dispatch.usPerOp, 2)} us/op through addon.run (chain of ${dispatch.ops} add on 1-element tensors, whole run / ops), ` +
+      `${fmt(dispatch.marginalUsPerOp, 2)} us/op marginal ((run of ${2 * dispatch.ops} - run of ${dispatch.ops}) / ${dispatch.ops})`,
+  );
+  if (dispatch.preparedUsPerOp !== undefined)
+    console.log(`dispatch through prepare/runPrepared (the service's path): ${fmt(dispatch.preparedUsPerOp, 2)} us/op, ${fmt(dispatch.preparedMarginalUsPerOp, 2)} us/op marginal`);
+  if (engine.usPerOp !== undefined) console.log(`dispatch, engine alone: ${fmt(engine.usPerOp, 2)} us/op (gs::execute on the same chain built in C++; the rest of the figure above is the addon's JS conversion)`);
+  else console.log('  engine-alone dispatch skipped: ' + engine.skipped);
+  dispatch.engineUsPerOp = engine.usPerOp;
   if (torch.skipped) console.log('  PyTorch skipped: ' + torch.skipped);
-  return { rows, results: all };
+  else if (!openblas) console.log('  OpenBLAS direct skipped: /usr/bin/python3 has no numpy');
+  const linked = Object.entries(all).find(([k]) => k.includes('gradserve') && k.includes('OpenBLAS'))?.[1];
+  const builtin = Object.entries(all).find(([k]) => k.includes('gradserve') && k.includes('built-in'))?.[1];
+  const ratios = {
+    builtinGemmVsOpenblas: builtin && openblas ? builtin.gemmGflops / openblas.gemmGflops : undefined,
+    linkedGemmVsOpenblas: linked && openblas ? linked.gemmGflops / openblas.gemmGflops : undefined,
+    builtinEngineGemmVsOpenblas: builtin && openblas ? builtin.gemmEngineGflops / openblas.gemmGflops : undefined,
+    linkedEngineGemmVsOpenblas: linked && openblas ? linked.gemmEngineGflops / openblas.gemmGflops : undefined,
+    mlpVsTorch1: linked && torch1 ? linked.mlpMs / torch1.mlpMs : undefined,
+    builtinMlpVsTorch1: builtin && torch1 ? builtin.mlpMs / torch1.mlpMs : undefined,
+  };
+  return { rows, results: all, openblas, dispatch, ratios };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await run();

@@ -13,6 +13,11 @@ import time
 import torch
 import torch.nn.functional as F
 
+try:
+    import numpy as np
+except ImportError:  # numpy is optional: only the OpenBLAS reference needs it
+    np = None
+
 ITERS = int(os.environ.get("ITERS", 30))
 WARMUP = int(os.environ.get("WARMUP", 5))
 N, IN, HIDDEN, OUT = 256, 784, 512, 10
@@ -51,8 +56,22 @@ def measure():
     return {"mlpMs": median_ms(mlp), "gemmGflops": 2 * 512 ** 3 / (gemm_ms * 1e6)}
 
 
+def openblas_direct():
+    """numpy's float32 a @ b is one cblas_sgemm call into the system BLAS
+    (Debian: libopenblas, threads from OPENBLAS_NUM_THREADS, 1 under the bench)."""
+    if np is None:
+        return None
+    rng = np.random.default_rng(0)
+    a = rng.uniform(-1, 1, (512, 512)).astype(np.float32)
+    b = rng.uniform(-1, 1, (512, 512)).astype(np.float32)
+    ms = median_ms(lambda: a @ b)
+    return {"gemmGflops": 2 * 512 ** 3 / (ms * 1e6), "source": f"numpy {np.__version__} a @ b (cblas_sgemm, system OpenBLAS)"}
+
+
 def main():
     default_threads = torch.get_num_threads()
+    # Before torch changes any thread count (torch.set_num_threads may reach the BLAS).
+    openblas = openblas_direct()
     results = {}
     # torch's default may be 1 (Debian's build on this machine says so); one
     # thread per core is measured too when it differs.
@@ -62,10 +81,12 @@ def main():
         label += " (default)" if threads == default_threads else " (set)" if threads > 1 else ""
         results[label] = measure()
     if "--json" in sys.argv:
-        print(json.dumps(results))
+        print(json.dumps({"results": results, "openblas": openblas}))
     else:
         for label, r in results.items():
             print(f"{label:40s}  MLP {r['mlpMs']:8.2f} ms   GEMM {r['gemmGflops']:7.1f} GFLOP/s")
+        if openblas:
+            print(f"{openblas['source']:40s}  GEMM {openblas['gemmGflops']:7.1f} GFLOP/s")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,9 @@ Group combine(const Group& higher, const Group& lower) {
 }
 }  // namespace
 
-DType result_type(const std::vector<const Tensor*>& operands) {
+namespace {
+template <class List>
+DType result_type_of(const List& operands) {
   Group dim, zero, wrapped;
   for (const Tensor* t : operands) {
     if (!t || !t->defined()) continue;
@@ -39,6 +41,10 @@ DType result_type(const std::vector<const Tensor*>& operands) {
   Group r = combine(dim, combine(zero, wrapped));
   return r.any ? r.dt : DType::Float32;
 }
+}  // namespace
+
+DType result_type(const std::vector<const Tensor*>& operands) { return result_type_of(operands); }
+DType result_type(std::initializer_list<const Tensor*> operands) { return result_type_of(operands); }
 
 Shape broadcast_shapes(const Shape& a, const Shape& b) {
   size_t n = std::max(a.size(), b.size());

@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <type_traits>
 #include <vector>
@@ -68,6 +69,8 @@ inline T wrap_mul(T a, T b) {
 // which outrank wrapped Python numbers, unless a lower group brings a higher
 // category (bool < int < float). A wrapped float counts as float32.
 DType result_type(const std::vector<const Tensor*>& operands);
+// The same without a heap allocation, for a braced list of operands.
+DType result_type(std::initializer_list<const Tensor*> operands);
 
 // The broadcast shape of two shapes, with PyTorch's message when they clash.
 Shape broadcast_shapes(const Shape& a, const Shape& b);
@@ -148,7 +151,20 @@ void map_binary(Tensor& out, const Tensor& a, const Tensor& b, F&& f) {
       R* op = o + off[0];
       const T* xp = x + off[1];
       const T* yp = y + off[2];
-      for (int64_t j = 0; j < m; ++j) op[j * in[0]] = f(xp[j * in[1]], yp[j * in[2]]);
+      // out is contiguous (in[0] == 1); the common broadcasts (a row vector
+      // added to every row, a column repeated along it) get unit-stride or
+      // scalar loops the compiler vectorises.
+      if (in[1] == 1 && in[2] == 1) {
+        for (int64_t j = 0; j < m; ++j) op[j] = f(xp[j], yp[j]);
+      } else if (in[1] == 1 && in[2] == 0) {
+        const T yv = yp[0];
+        for (int64_t j = 0; j < m; ++j) op[j] = f(xp[j], yv);
+      } else if (in[1] == 0 && in[2] == 1) {
+        const T xv = xp[0];
+        for (int64_t j = 0; j < m; ++j) op[j] = f(xv, yp[j]);
+      } else {
+        for (int64_t j = 0; j < m; ++j) op[j * in[0]] = f(xp[j * in[1]], yp[j * in[2]]);
+      }
     });
   }
   if (n >= kCancelCheckElements) ctx().check_cancel();

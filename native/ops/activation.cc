@@ -179,6 +179,15 @@ Tensor relu(const Tensor& x) {
   }
   // PyTorch's threshold_backward(grad, result, 0): gradient 0 where out <= 0 (so at 0).
   return record(out, "relu", {x}, [](const Tensor& g, const BackwardCtx& c) -> Grads {
+    // When nothing records this gradient (first-order backward), one fused
+    // pass; otherwise the differentiable composition.
+    if (!(ctx().grad_mode && g.requires_grad()) && g.dtype() == c.out.dtype() && g.shape() == c.out.shape() && is_floating(g.dtype())) {
+      Tensor r = Tensor::empty(g.shape(), g.dtype());
+      ctx().add_flops(r.numel());
+      if (!r.is_meta())
+        GS_DISPATCH_FLOAT(g.dtype(), T, { map_binary<T, T>(r, g, c.out, [](T gv, T ov) { return ov <= T{0} ? T{0} : gv; }); });
+      return {r};
+    }
     return {where(le(c.out, num(0.0, c.out)), num(0.0, g), g)};
   });
 }

@@ -15,7 +15,7 @@ namespace {
 // out = f(a, b) in dtype `compute`, stored as `out_dtype`, with broadcasting.
 template <class F>
 Tensor binary(const Tensor& a, const Tensor& b, DType compute, DType out_dtype, F f) {
-  Tensor out = Tensor::empty(broadcast_shapes(a.shape(), b.shape()), out_dtype);
+  Tensor out = Tensor::empty(a.shape() == b.shape() ? a.shape() : broadcast_shapes(a.shape(), b.shape()), out_dtype);
   ctx().add_flops(out.numel());
   if (out.is_meta()) return out;
   Tensor ac = cast_raw(a, compute), bc = cast_raw(b, compute);
@@ -49,6 +49,11 @@ Tensor unary_same(const Tensor& x, F f) {
 
 DType arith_type(const Tensor& a, const Tensor& b) { return result_type({&a, &b}); }
 
+// Whether record() would attach a node to a result of a and b. When not, the
+// hot binary ops skip building its input list and closure (per-op dispatch
+// cost on small tensors).
+bool recording(const Tensor& a, const Tensor& b) { return ctx().grad_mode && (a.requires_grad() || b.requires_grad()); }
+
 Tensor scalar_like(double v, const Tensor& like) {
   return Tensor::scalar(v, is_floating(like.dtype()) ? like.dtype() : (std::floor(v) == v ? DType::Int64 : DType::Float32));
 }
@@ -71,6 +76,7 @@ Tensor add(const Tensor& a, const Tensor& b, double alpha) {
   DType dt = arith_type(a, b);
   Tensor out = alpha == 1.0 ? binary(a, b, dt, dt, [](auto x, auto y) { return wrap_add(x, y); })
                             : binary(a, b, dt, dt, [alpha](auto x, auto y) { return x + static_cast<decltype(x)>(alpha) * y; });
+  if (!recording(a, b)) return out;
   return record(out, "add", {a, b}, [alpha](const Tensor& g, const BackwardCtx& c) -> Grads {
     return {g, c.need(1) ? (alpha == 1.0 ? g : mul(g, alpha)) : Tensor()};
   });
@@ -81,6 +87,7 @@ Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
   no_bool_sub(dt);
   Tensor out = alpha == 1.0 ? binary(a, b, dt, dt, [](auto x, auto y) { return wrap_sub(x, y); })
                             : binary(a, b, dt, dt, [alpha](auto x, auto y) { return x - static_cast<decltype(x)>(alpha) * y; });
+  if (!recording(a, b)) return out;
   return record(out, "sub", {a, b}, [alpha](const Tensor& g, const BackwardCtx& c) -> Grads {
     return {g, c.need(1) ? mul(g, -alpha) : Tensor()};
   });
@@ -89,6 +96,7 @@ Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
 Tensor mul(const Tensor& a, const Tensor& b) {
   DType dt = arith_type(a, b);
   Tensor out = binary(a, b, dt, dt, [](auto x, auto y) { return wrap_mul(x, y); });
+  if (!recording(a, b)) return out;
   return record(out, "mul", {a, b}, [a, b](const Tensor& g, const BackwardCtx& c) -> Grads {
     return {c.need(0) ? mul(g, b) : Tensor(), c.need(1) ? mul(g, a) : Tensor()};
   });
@@ -98,6 +106,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
   DType dt = arith_type(a, b);
   if (!is_floating(dt)) dt = DType::Float32;
   Tensor out = binary(a, b, dt, dt, [](auto x, auto y) { return x / y; });
+  if (!recording(a, b)) return out;
   return record(out, "div", {a, b}, [a, b](const Tensor& g, const BackwardCtx& c) -> Grads {
     return {c.need(0) ? div(g, b) : Tensor(), c.need(1) ? neg(div(mul(g, a), mul(b, b))) : Tensor()};
   });
@@ -388,8 +397,23 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
       const T* xp = ac.data<T>();
       const T* yp = bc.data<T>();
       for_each_row<4>(s, st, [&](const std::array<int64_t, 4>& off, int64_t m, const std::array<int64_t, 4>& in) {
-        for (int64_t j = 0; j < m; ++j)
-          o[off[0] + j * in[0]] = cp[off[1] + j * in[1]] ? xp[off[2] + j * in[2]] : yp[off[3] + j * in[3]];
+        // out is contiguous; unit-stride and scalar operands get loops the
+        // compiler vectorises (the masks of activation gradients).
+        T* orow = o + off[0];
+        const uint8_t* crow = cp + off[1];
+        const T* xrow = xp + off[2];
+        const T* yrow = yp + off[3];
+        if (in[1] == 1 && in[2] == 1 && in[3] == 1) {
+          for (int64_t j = 0; j < m; ++j) orow[j] = crow[j] ? xrow[j] : yrow[j];
+        } else if (in[1] == 1 && in[2] == 1 && in[3] == 0) {
+          const T yv = yrow[0];
+          for (int64_t j = 0; j < m; ++j) orow[j] = crow[j] ? xrow[j] : yv;
+        } else if (in[1] == 1 && in[2] == 0 && in[3] == 1) {
+          const T xv = xrow[0];
+          for (int64_t j = 0; j < m; ++j) orow[j] = crow[j] ? xv : yrow[j];
+        } else {
+          for (int64_t j = 0; j < m; ++j) orow[j * in[0]] = crow[j * in[1]] ? xrow[j * in[2]] : yrow[j * in[3]];
+        }
       });
     });
   }

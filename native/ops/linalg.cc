@@ -11,9 +11,12 @@ namespace gs::op {
 
 namespace {
 
-// [..., M, K] @ [..., K, N] with broadcast batch dims; both at least 2-D.
-Tensor matmul_nd(const Tensor& a, const Tensor& b) {
-  const int64_t M = a.size(-2), K = a.size(-1), K2 = b.size(-2), N = b.size(-1);
+// op(a) @ op(b) with broadcast batch dims, where op transposes the last two
+// dims when its flag is set; both at least 2-D. The transposes are never
+// materialised: they are GEMM flags. Backward is four such products, so no
+// transpose is copied at any order of differentiation.
+Tensor matmul_t(const Tensor& a, const Tensor& b, bool ta, bool tb) {
+  const int64_t M = a.size(ta ? -1 : -2), K = a.size(ta ? -2 : -1), K2 = b.size(tb ? -1 : -2), N = b.size(tb ? -2 : -1);
   if (K != K2) {
     int64_t arows = a.numel() / std::max<int64_t>(K, 1);
     if (a.dim() > 2) arows = M;
@@ -21,7 +24,7 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b) {
                      std::to_string(K2) + "x" + std::to_string(N) + ")");
   }
   Shape ab(a.shape().begin(), a.shape().end() - 2), bb(b.shape().begin(), b.shape().end() - 2);
-  Shape batch = broadcast_shapes(ab, bb);
+  Shape batch = ab == bb ? ab : broadcast_shapes(ab, bb);
   Shape out_shape = batch;
   out_shape.push_back(M);
   out_shape.push_back(N);
@@ -29,30 +32,57 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b) {
   int64_t nb = shape_numel(batch);
   ctx().add_flops(2 * nb * M * N * K);
   if (!out.is_meta() && out.numel() > 0) {
-    auto sa = broadcast_strides(ab, batch), sb = broadcast_strides(bb, batch);
-    auto cs = contiguous_strides(batch);
+    const int64_t lda = ta ? M : K, ldb = tb ? K : N;
     GS_DISPATCH_ALL(a.dtype(), T, {
       if constexpr (std::is_same_v<T, uint8_t>) {
         throw DTypeError("\"addmm_impl_cpu_\" not implemented for 'Bool'");
       } else {
-        for (int64_t i = 0; i < nb; ++i) {
-          int64_t oa = 0, ob = 0, rem = i;
-          for (size_t d = 0; d < batch.size(); ++d) {
-            int64_t idx = rem / cs[d];
-            rem %= cs[d];
-            oa += idx * sa[d];
-            ob += idx * sb[d];
+        const T* ap = a.data<T>();
+        const T* bp = b.data<T>();
+        T* op = out.data<T>();
+        if (bb.empty() && !ta) {
+          // [..., M, K] @ [K, N]: the batch folds into the rows of one product.
+          gemm<T>(false, tb, nb * M, N, K, ap, lda, bp, ldb, op, N);
+        } else if (ab == bb) {
+          for (int64_t i = 0; i < nb; ++i) gemm<T>(ta, tb, M, N, K, ap + i * M * K, lda, bp + i * K * N, ldb, op + i * M * N, N);
+        } else {
+          auto sa = broadcast_strides(ab, batch), sb = broadcast_strides(bb, batch);
+          auto cs = contiguous_strides(batch);
+          for (int64_t i = 0; i < nb; ++i) {
+            int64_t oa = 0, ob = 0, rem = i;
+            for (size_t d = 0; d < batch.size(); ++d) {
+              int64_t idx = rem / cs[d];
+              rem %= cs[d];
+              oa += idx * sa[d];
+              ob += idx * sb[d];
+            }
+            gemm<T>(ta, tb, M, N, K, ap + oa * M * K, lda, bp + ob * K * N, ldb, op + i * M * N, N);
           }
-          gemm<T>(M, N, K, a.data<T>() + oa * M * K, b.data<T>() + ob * K * N, out.data<T>() + i * M * N);
         }
       }
     });
   }
-  // The engine sums each gradient over broadcast batch dims.
-  return record(out, "matmul", {a, b}, [a, b](const Tensor& g, const BackwardCtx& c) -> Grads {
-    return {c.need(0) ? matmul(g, transpose(b, -1, -2)) : Tensor(), c.need(1) ? matmul(transpose(a, -1, -2), g) : Tensor()};
+  // C = op(A) op(B): dA = G op(B)^T (or its transpose), dB = op(A)^T G (or
+  // its transpose). The engine sums each gradient over broadcast batch dims.
+  return record(out, "matmul", {a, b}, [a, b, ta, tb](const Tensor& g, const BackwardCtx& c) -> Grads {
+    Tensor ga, gb;
+    if (c.need(0)) ga = ta ? matmul_t(b, g, tb, true) : matmul_t(g, b, false, !tb);
+    if (c.need(1)) {
+      if (b.dim() == 2 && a.dim() > 2 && !ta) {
+        // b was shared by every batch: its gradient sums over the batch, which
+        // is one product over the folded rows (views, no copies).
+        const int64_t rows = shape_numel(Shape(g.shape().begin(), g.shape().end() - 1));
+        const Tensor a2 = reshape(a, {rows, a.size(-1)}), g2 = reshape(g, {rows, g.size(-1)});
+        gb = tb ? matmul_t(g2, a2, true, false) : matmul_t(a2, g2, true, false);
+      } else {
+        gb = tb ? matmul_t(g, a, true, ta) : matmul_t(a, g, !ta, false);
+      }
+    }
+    return {ga, gb};
   });
 }
+
+Tensor matmul_nd(const Tensor& a, const Tensor& b) { return matmul_t(a, b, false, false); }
 
 }  // namespace
 

@@ -69,6 +69,9 @@ void reduce_into(std::vector<Acc>& acc, const Tensor& x, const ReduceDims& r, F 
       Acc v = ap[0];
       for (int64_t j = 0; j < m; ++j) v = combine(v, static_cast<Acc>(p[j]));
       ap[0] = v;
+    } else if (in[0] == 1) {
+      // Reducing over an outer dim (a bias gradient): a unit-stride row update.
+      for (int64_t j = 0; j < m; ++j) ap[j] = combine(ap[j], static_cast<Acc>(p[j]));
     } else {
       for (int64_t j = 0; j < m; ++j) ap[j * in[0]] = combine(ap[j * in[0]], static_cast<Acc>(p[j]));
     }
