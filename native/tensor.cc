@@ -68,6 +68,7 @@ Storage::Storage(size_t n) : bytes(n) {
 }
 
 Storage::~Storage() {
+  if (!owned) return;
   const int c = size_class(bytes);
   if (c >= 0 && cache_alive && cache.free[c].size() < kMaxCached) {
     cache.free[c].push_back(ptr);
@@ -141,6 +142,14 @@ Tensor Tensor::empty(const Shape& shape, DType dtype) {
   int64_t bytes = impl->numel * static_cast<int64_t>(dtype_size(dtype));
   ctx().add_bytes(bytes);
   if (!ctx().meta) impl->storage = std::make_shared<Storage>(static_cast<size_t>(bytes));
+  return Tensor(impl);
+}
+
+Tensor Tensor::borrowed(const Shape& shape, DType dtype, void* data) {
+  auto impl = new_impl(shape, dtype);
+  const int64_t bytes = impl->numel * static_cast<int64_t>(dtype_size(dtype));
+  ctx().add_bytes(bytes);  // accounted like the copy it replaces
+  impl->storage = std::make_shared<Storage>(data, static_cast<size_t>(bytes));
   return Tensor(impl);
 }
 

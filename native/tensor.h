@@ -18,7 +18,9 @@ using Shape = std::vector<int64_t>;
 struct Storage {
   void* ptr = nullptr;
   size_t bytes = 0;
+  bool owned = true;  // false: memory lent by the caller (see Tensor::borrowed)
   explicit Storage(size_t n);
+  Storage(void* lent, size_t n) : ptr(lent), bytes(n), owned(false) {}
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -48,6 +50,11 @@ class Tensor {
   static Tensor full(const Shape& shape, DType dtype, double value);
   static Tensor scalar(double value, DType dtype);  // 0-d, wrapped number
   static Tensor meta(const Shape& shape, DType dtype);
+  // A tensor over memory the caller owns and keeps alive, unchanged by anyone
+  // else, for as long as any tensor sharing it lives (one run: the addon lends
+  // a request's input data, and copies every result out before returning).
+  // `data` must be aligned for the dtype.
+  static Tensor borrowed(const Shape& shape, DType dtype, void* data);
 
   bool defined() const { return impl_ != nullptr; }
   DType dtype() const { return impl_->dtype; }

@@ -3,6 +3,7 @@
 // request's tensor data. This is the hot path of POST /v1/graph: nothing of the
 // op list crosses the Node-API boundary again, and the cost check (a meta run)
 // can be done in the same call as the real run.
+#include <cstdint>
 #include <cstring>
 #include <memory>
 
@@ -43,12 +44,18 @@ Tensor input_tensor(const PreparedInput& in, const TypedView* data, bool meta) {
     if (t.nbytes() > 0) std::memcpy(t.raw(), in.constant.raw(), t.nbytes());
   } else {
     const TypedView& ta = *data;
-    t = Tensor::empty(in.shape, in.dtype);
-    if (ta.bytes != t.nbytes())
+    const size_t need = static_cast<size_t>(shape_numel(in.shape)) * dtype_size(in.dtype);
+    if (ta.bytes != need)
       throw ShapeError("tensor data has " + std::to_string(ta.bytes) + " bytes but shape " + shape_str(in.shape) + " of " +
-                       dtype_name(in.dtype) + " needs " + std::to_string(t.nbytes()));
-    if (t.nbytes() > 0) {
-      std::memcpy(t.raw(), ta.data, t.nbytes());
+                       dtype_name(in.dtype) + " needs " + std::to_string(need));
+    if (in.dtype != DType::Bool && reinterpret_cast<uintptr_t>(ta.data) % dtype_size(in.dtype) == 0) {
+      // The request's data is used where it is, not copied: the job's buffers
+      // belong to this worker, and RunPrepared copies every result out before
+      // it returns.
+      t = Tensor::borrowed(in.shape, in.dtype, need > 0 ? ta.data : nullptr);
+    } else {
+      t = Tensor::empty(in.shape, in.dtype);
+      if (need > 0) std::memcpy(t.raw(), ta.data, need);
       if (in.dtype == DType::Bool) {  // normalise to 0/1 so kernels may trust bool bytes
         auto* p = t.data<uint8_t>();
         for (int64_t i = 0; i < t.numel(); ++i) p[i] = p[i] != 0;
