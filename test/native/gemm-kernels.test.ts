@@ -87,7 +87,7 @@ describe('gs::gemm directly (gemm_check.cc), every kernel family', () => {
   for (const kernel of ['best', 'avx2', 'generic']) {
     it(`kernel ${kernel}`, (ctx) => {
       if (skip) ctx.skip();
-      const env = { ...process.env, OPENBLAS_NUM_THREADS: '1' };
+      const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1' };
       if (kernel !== 'best') env.GS_GEMM_KERNEL = kernel;
       else delete env.GS_GEMM_KERNEL;
       const r = spawnSync(exe, [], { encoding: 'utf8', env, timeout: 120_000 });
