@@ -13,9 +13,16 @@ const crashed = (out) => /terminate called|Napi::Error|Segmentation|Aborted|core
 // (1) In-flight jobs finish.
 {
   const svc = await startService({ WORKERS: '1', MAX_QUEUE: '64', SHUTDOWN_GRACE_MS: '10000' });
-  const body = { inputs: {}, program: 'a = ones([1000, 1000]) / 1000\nb = (a @ a).sum()', outputs: ['b'] };
+  const body = { inputs: {}, program: 'a = ones([1500, 1500]) / 1500\nb = (a @ a).sum()', outputs: ['b'] };
   const inflight = Array.from({ length: 8 }, () => request(svc.base, 'POST', '/v1/graph', body).catch((e) => ({ status: e.code ?? e.message })));
-  await sleep(150);
+  // SIGTERM once the service really holds the 8 jobs (running or queued): a
+  // request still in the client or in the kernel's accept queue is not in
+  // flight yet, and on a loaded machine a fixed sleep does not tell them apart.
+  for (const until = Date.now() + 10_000; Date.now() < until; await sleep(10)) {
+    const r = await request(svc.base, 'GET', '/readyz', undefined, { agent: false }).catch(() => undefined);
+    const j = r ? JSON.parse(r.body) : {};
+    if ((j.busy ?? 0) + (j.queued ?? 0) >= 8) break;
+  }
   const t0 = performance.now();
   svc.child.kill('SIGTERM');
   await sleep(50);
