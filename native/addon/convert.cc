@@ -125,6 +125,18 @@ Napi::Value write_slot(Napi::Env env, const Slot& s, bool with_data) {
   return arr;
 }
 
+Napi::Object write_run_result(Napi::Env env, const RunResult& r, const std::vector<bool>& want) {
+  Napi::Object res = Napi::Object::New(env);
+  Napi::Array slots = Napi::Array::New(env, r.slots.size());
+  for (size_t i = 0; i < r.slots.size(); ++i) slots.Set(static_cast<uint32_t>(i), write_slot(env, r.slots[i], i < want.size() && want[i]));
+  res.Set("slots", slots);
+  Napi::Array grads = Napi::Array::New(env, r.grads.size());
+  for (size_t i = 0; i < r.grads.size(); ++i) grads.Set(static_cast<uint32_t>(i), write_tensor(env, r.grads[i], true));
+  res.Set("grads", grads);
+  res.Set("cost", write_cost(env, r.bytes, r.flops, r.ops));
+  return res;
+}
+
 int64_t limit_or_max(const Napi::Object& o, const char* key) {
   Napi::Value v = o.Get(key);
   if (!v.IsNumber()) return INT64_MAX;

@@ -42,6 +42,9 @@ int64_t limit_or_max(const Napi::Object& o, const char* key);
 void read_backward(const Napi::Value& v, IRProgram& prog);
 // {bytes, flops, ops}: what a run cost (the estimate held against the limits).
 Napi::Object write_cost(Napi::Env env, int64_t bytes, int64_t flops, int64_t ops);
+// {slots, grads, cost} of a run: slot i with data when want[i], gradients with
+// data (a meta run's tensors never carry any).
+Napi::Object write_run_result(Napi::Env env, const RunResult& r, const std::vector<bool>& want);
 Napi::Object write_tensor(Napi::Env env, const Tensor& t, bool with_data);
 Napi::Value write_slot(Napi::Env env, const Slot& s, bool with_data);
 

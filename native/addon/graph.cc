@@ -31,15 +31,7 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
     std::vector<bool> want(r.slots.size(), false);
     for (int s : read_ints(job.Get("outputs")))
       if (s >= 0 && static_cast<size_t>(s) < want.size()) want[static_cast<size_t>(s)] = true;
-    Napi::Object res = Napi::Object::New(env);
-    Napi::Array slots = Napi::Array::New(env, r.slots.size());
-    for (size_t i = 0; i < r.slots.size(); ++i) slots.Set(static_cast<uint32_t>(i), write_slot(env, r.slots[i], want[i]));
-    res.Set("slots", slots);
-    Napi::Array grads = Napi::Array::New(env, r.grads.size());
-    for (size_t i = 0; i < r.grads.size(); ++i) grads.Set(static_cast<uint32_t>(i), write_tensor(env, r.grads[i], true));
-    res.Set("grads", grads);
-    res.Set("cost", write_cost(env, r.bytes, r.flops, r.ops));
-    return res;
+    return write_run_result(env, r, want);
   });
 }
 

@@ -75,9 +75,8 @@ struct RunData {
   std::vector<TypedView> views;
 };
 
-RunData read_data(const Prepared& p, const Napi::Value& v, bool meta) {
+RunData read_data(const Prepared& p, const Napi::Value& v) {
   RunData d;
-  if (meta) return d;
   if (v.IsTypedArray()) {
     TypedView all = typed_view(v);
     size_t off = 0;
@@ -223,19 +222,9 @@ Napi::Value RunPrepared(const Napi::CallbackInfo& info) {
       RunOptions meta_opts = opts;
       meta_opts.meta = true;
       RunResult m = execute(p.prog, run_inputs(p, RunData{}, true, opts.limits), meta_opts);
-      if (dry_run) {
-        Napi::Object res = Napi::Object::New(env);
-        Napi::Array slots = Napi::Array::New(env, m.slots.size());
-        for (size_t i = 0; i < m.slots.size(); ++i) slots.Set(static_cast<uint32_t>(i), write_slot(env, m.slots[i], false));
-        Napi::Array grads = Napi::Array::New(env, m.grads.size());
-        for (size_t i = 0; i < m.grads.size(); ++i) grads.Set(static_cast<uint32_t>(i), write_tensor(env, m.grads[i], false));
-        res.Set("slots", slots);
-        res.Set("grads", grads);
-        res.Set("cost", write_cost(env, m.bytes, m.flops, m.ops));
-        return res;
-      }
+      if (dry_run) return write_run_result(env, m, std::vector<bool>(m.slots.size(), false));
     }
-    const RunData data = read_data(p, info[1], false);
+    const RunData data = read_data(p, info[1]);
     RunResult r = execute(p.prog, run_inputs(p, data, false, opts.limits), opts);
     return pack_result(env, p, r);
   });
