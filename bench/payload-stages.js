@@ -50,8 +50,8 @@ export async function run({ reps = Number(process.env.REPS ?? 9) } = {}) {
   const runJob = async (graph) => (await runGraph(pool, cfg, graph)).result;
   const rawAnswer = (graph, r) => ({ outputs: Object.fromEntries(graph.outputs.map((o) => [o.name, r.slots[o.slot]])) });
 
-  // One request's stages; returns {stage: ms}.
-  async function jsonRequest(buf) {
+  // Times consecutive stages: lap(name) records the ms since the previous lap.
+  const stopwatch = () => {
     const t = {};
     let t0 = performance.now();
     const lap = (name) => {
@@ -59,6 +59,12 @@ export async function run({ reps = Number(process.env.REPS ?? 9) } = {}) {
       t[name] = now - t0;
       t0 = now;
     };
+    return { t, lap };
+  };
+
+  // One request's stages; returns {stage: ms}.
+  async function jsonRequest(buf) {
+    const { t, lap } = stopwatch();
     const text = buf.toString('utf8');
     lap('body -> string');
     checkJsonLimits(text, cfg);
@@ -71,7 +77,6 @@ export async function run({ reps = Number(process.env.REPS ?? 9) } = {}) {
     lap('zod');
     const graph = compileGraph(body);
     lap('compileGraph (decode)');
-    t0 = performance.now();
     const r = await runJob(graph);
     lap('pool round trip');
     // As src/routes/run-graph.ts sends it: base64 answers as bytes, JSON via stringify.
@@ -96,13 +101,7 @@ export async function run({ reps = Number(process.env.REPS ?? 9) } = {}) {
   }
 
   async function binaryRequest(buf) {
-    const t = {};
-    let t0 = performance.now();
-    const lap = (name) => {
-      const now = performance.now();
-      t[name] = now - t0;
-      t0 = now;
-    };
+    const { t, lap } = stopwatch();
     const n = Number(buf.readBigUInt64LE(0));
     checkJsonLimits(buf.toString('utf8', 8, 8 + n), cfg);
     const { header, data } = parseBinaryBody(buf);
