@@ -110,6 +110,23 @@ describe('same program, new data each time', () => {
     answers.forEach((res, i) => checkAffine(res, cases[i]!.x, cases[i]!.w, cases[i]!.b, `concurrent ${i}`));
   });
 
+  it('returns inputs and views of them as outputs: the engine reads request data in place, answers are copies', async () => {
+    // x itself, a reshape sharing its storage, and an op result, for many
+    // concurrent requests (small, packed inputs) and one large one (its own buffer).
+    const body = (x: number[]) => ({ inputs: { x: { data: x, dtype: 'float32' } }, program: 'v = x.reshape(-1, 1)\ny = x * 2', outputs: ['x', 'v', 'y'] });
+    const xs = Array.from({ length: 24 }, (_, i) => [i, i + 0.5, -i - 1]);
+    xs.push(Array.from({ length: 30_000 }, (_, j) => (j % 97) - 48));
+    const answers = await Promise.all(xs.map((x) => graph(body(x))));
+    answers.forEach((r, i) => {
+      expect(r.status, `request ${i}`).toBe(200);
+      const o = r.body.outputs;
+      expect(flat(o.x.data), `x ${i}`).toEqual(xs[i]);
+      expect(flat(o.v.data), `v ${i}`).toEqual(xs[i]);
+      expect(o.v.shape).toEqual([xs[i]!.length, 1]);
+      expect(flat(o.y.data), `y ${i}`).toEqual(xs[i]!.map((v) => v * 2));
+    });
+  });
+
   it('keeps answers apart when different programs, shapes and failures are batched together', async () => {
     const gatherBody = (idx: number[][]) => ({
       inputs: { x: { data: [[1, 2, 3], [4, 5, 6]], dtype: 'float64' }, idx: { data: idx, dtype: 'int64' } },
