@@ -103,7 +103,8 @@ function registerJsonBodies(app: FastifyInstance, limits: JsonLimits): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
-    if (text.trim() === '') return done(new ProblemError('invalidJson', 'the request body is empty; send a JSON object'), undefined);
+    // (A test for any non-blank character: trim() would copy the whole body.)
+    if (!/\S/.test(text)) return done(new ProblemError('invalidJson', 'the request body is empty; send a JSON object'), undefined);
     let value: unknown;
     try {
       checkJsonLimits(text, limits);

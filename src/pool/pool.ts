@@ -8,7 +8,8 @@ import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Config } from '../config.js';
 import { ProblemError } from '../errors.js';
-import type { BatchJob, BatchOutcome, Job, JobOutcome, JobResults, WorkerData } from '../worker/job.js';
+import { decodeAnswers, encodeBatch, type WireAnswers } from '../worker/batch-wire.js';
+import type { GraphJob, Job, JobOutcome, JobResults, WorkerData } from '../worker/job.js';
 
 // The worker must be JavaScript: from the built service it sits beside this
 // file's directory; under vitest (running src/*.ts) it is the built copy in dist/.
@@ -166,7 +167,8 @@ export class JobPool {
   // piscina task costs the main thread ~30-50 µs (its task bookkeeping, the
   // message, the wake-up), more than a small graph's whole run (~30 µs in the
   // engine). They are flushed after the turn's I/O (setImmediate), MAX_BATCH
-  // to a task: one worker keeps up with what the main thread can accept.
+  // to a task, in one buffer (worker/batch-wire.ts): one worker keeps up with
+  // what the main thread can accept.
   private pending: Array<{ job: Job; resolve: (o: JobOutcome<never>) => void; reject: (e: unknown) => void }> = [];
 
   private batched(job: Job): Promise<JobOutcome<never>> {
@@ -181,13 +183,9 @@ export class JobPool {
     const tasks = Math.ceil(all.length / MAX_BATCH);
     for (let t = 0; t < tasks; t++) {
       const group = all.filter((_, i) => i % tasks === t);
-      if (group.length === 1) {
-        this.piscina.run(group[0]!.job).then(group[0]!.resolve, group[0]!.reject);
-        continue;
-      }
-      const batch: BatchJob = { kind: 'batch', jobs: group.map((g) => g.job) };
-      this.piscina.run(batch).then(
-        (r: BatchOutcome) => group.forEach((g, i) => g.resolve(r.outcomes[i] as JobOutcome<never>)),
+      const batch = encodeBatch(group.map((g) => g.job as GraphJob));
+      this.piscina.run(batch, { transferList: [batch.buf] as never }).then(
+        (a: WireAnswers) => decodeAnswers(a).forEach((o, i) => group[i]!.resolve(o as JobOutcome<never>)),
         (e: unknown) => group.forEach((g) => g.reject(e)),
       );
     }

@@ -41,7 +41,7 @@ export async function runGraph(
       },
     });
     const r = outcome.result;
-    if (!(r instanceof ArrayBuffer)) return { result: r, ms: outcome.ms };
+    if (!(r instanceof ArrayBuffer || r instanceof Uint8Array)) return { result: r, ms: outcome.ms };
     const result = unpackResult(r);
     program.lastCost = { flops: result.cost.flops, ops: result.cost.ops };
     return { result, ms: outcome.ms };

@@ -91,8 +91,9 @@ export type Job = GraphJob | OptimizerStepJob | OptimizeJob;
 
 /** What each kind of job answers. */
 export interface JobResults {
-  /** A dry run's slots, or a real run's packed answer (worker/packed-result.ts). */
-  graph: NativeResult | ArrayBuffer;
+  /** A dry run's slots, or a real run's packed answer (worker/packed-result.ts),
+   * alone or as a view into a batch's answer buffer (worker/batch-wire.ts). */
+  graph: NativeResult | ArrayBuffer | Uint8Array;
   optimizerStep: NativeStepResult;
   optimize: NativeOptimizeResult;
 }
@@ -101,16 +102,6 @@ export interface JobError {
   code: string;
   message: string;
   node?: number;
-}
-
-/** Small jobs sent together in one piscina task (see pool.ts); answered in order. */
-export interface BatchJob {
-  kind: 'batch';
-  jobs: Job[];
-}
-
-export interface BatchOutcome {
-  outcomes: JobOutcome<unknown>[];
 }
 
 export type JobOutcome<R = NativeResult> = { ok: true; result: R; ms: number } | { ok: false; error: JobError };

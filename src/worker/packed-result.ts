@@ -5,10 +5,13 @@ import type { NativeResult, NativeSlot, NativeTensor } from '../native.js';
 
 const DTYPES = ['float32', 'float64', 'int64', 'bool'] as const;
 
-export function unpackResult(buf: ArrayBuffer): NativeResult {
-  const count = new Float64Array(buf, 0, 1)[0]!;
-  // The header's length is only known while reading it; it is at most the whole buffer.
-  const h = new Float64Array(buf, 0, Math.floor(buf.byteLength / 8));
+/** Unpacks an answer: a whole ArrayBuffer, or a view at an 8-byte aligned offset into a batch's. */
+export function unpackResult(packed: ArrayBuffer | Uint8Array): NativeResult {
+  const buf = packed instanceof ArrayBuffer ? packed : (packed.buffer as ArrayBuffer);
+  const base = packed instanceof ArrayBuffer ? 0 : packed.byteOffset;
+  const count = new Float64Array(buf, base, 1)[0]!;
+  // The header's length is only known while reading it; it is at most the whole answer.
+  const h = new Float64Array(buf, base, Math.floor(packed.byteLength / 8));
   const slots: NativeSlot[] = [];
   const grads: NativeTensor[] = [];
   const cost = { bytes: h[1]!, flops: h[2]!, ops: h[3]! };
@@ -20,7 +23,7 @@ export function unpackResult(buf: ArrayBuffer): NativeResult {
     const ndim = h[k++]!;
     const shape: number[] = new Array(ndim);
     for (let d = 0; d < ndim; d++) shape[d] = h[k++]!;
-    const offset = h[k++]!;
+    const offset = base + h[k++]!;
     if (pos === -2) {
       slots[slot] = [];
       continue;

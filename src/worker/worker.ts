@@ -6,7 +6,8 @@ import { workerData } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { loadAddon } from '../native.js';
 import type { NativeOptimizeResult, NativeStepResult, NativeStateValue, NativeTensor } from '../native.js';
-import type { BatchJob, BatchOutcome, GraphJob, Job, JobOutcome, OptimizeJob, OptimizerStepJob, WorkerData } from './job.js';
+import { decodeBatch, encodeAnswers, type WireBatch } from './batch-wire.js';
+import type { GraphJob, Job, JobOutcome, OptimizeJob, OptimizerStepJob, WorkerData } from './job.js';
 import { prepared } from './prepared.js';
 
 const addon = loadAddon();
@@ -108,18 +109,13 @@ function run(job: Job): Done {
   }
 }
 
-export default function runTask(task: Job | BatchJob): unknown {
+export default function runTask(task: Job | WireBatch): unknown {
   if (task.kind !== 'batch') {
     const { outcome, buffers } = run(task);
     return buffers.length > 0 ? moved(outcome, buffers) : outcome;
   }
-  // Each job of a batch keeps its own cancel flag and deadline.
-  const outcomes: JobOutcome<unknown>[] = [];
-  const buffers: ArrayBuffer[] = [];
-  for (const job of task.jobs) {
-    const done = run(job);
-    outcomes.push(done.outcome);
-    buffers.push(...done.buffers);
-  }
-  return moved({ outcomes } satisfies BatchOutcome, buffers);
+  // Each job of a batch keeps its own cancel flag and deadline; the answers
+  // go back copied into one buffer (a few hundred bytes each).
+  const answers = encodeAnswers(decodeBatch(task).map((job) => run(job).outcome));
+  return moved(answers, [answers.buf]);
 }

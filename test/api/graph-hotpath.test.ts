@@ -879,9 +879,13 @@ describe('the pool batches small jobs of one turn (direct)', () => {
     const compiler = new GraphCompiler(cfg);
     const piscina = (pool as unknown as { piscina: { run: (task: { kind: string }, opts?: unknown) => Promise<unknown> } }).piscina;
     const original = piscina.run.bind(piscina);
-    const tasks: Array<{ kind: string; jobs?: unknown[] }> = [];
+    const tasks: Array<{ kind: string; buf?: ArrayBuffer }> = [];
+    // A batch's job count is the first float64 of its buffer (read before the buffer is transferred).
+    const jobsIn = (t: { buf?: ArrayBuffer }) => (t.buf ? new Float64Array(t.buf, 0, 1)[0]! : 1);
+    const counts: number[] = [];
     piscina.run = (task, opts) => {
-      tasks.push(task as { kind: string; jobs?: unknown[] });
+      tasks.push(task as { kind: string; buf?: ArrayBuffer });
+      counts.push(jobsIn(task as { buf?: ArrayBuffer }));
       return original(task, opts);
     };
     const limits = { maxBytes: cfg.maxJobBytes, maxFlops: cfg.maxJobFlops, maxOps: cfg.maxJobOps, maxElements: cfg.maxTensorElements };
@@ -903,11 +907,12 @@ describe('the pool batches small jobs of one turn (direct)', () => {
         programOf(g).lastCost = { flops: cost.flops, ops: cost.ops };
       }
       tasks.length = 0;
+      counts.length = 0;
       const graphs = Array.from({ length: 40 }, (_, k) => (k % 2 === 0 ? affine([k, -k, k / 8], k + 1) : pick(k === 13 ? [0, 3] : [k % 3, (k + 1) % 3])));
       const settled = await Promise.allSettled(graphs.map(runOne));
       expect(tasks.every((t) => t.kind === 'batch')).toBe(true);
       expect(tasks.length).toBeLessThan(40);
-      expect(tasks.reduce((n, t) => n + (t.jobs?.length ?? 1), 0)).toBe(40);
+      expect(counts.reduce((n, c) => n + c, 0)).toBe(40);
       settled.forEach((s, k) => {
         if (k === 13) {
           expect(s.status).toBe('rejected');
