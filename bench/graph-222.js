@@ -9,7 +9,7 @@
 // (default 50), WORKERS (default 2), LAT_DURATION (s at 1 connection per
 // target for the latency alone, default 3; 0 skips).
 import { fileURLToPath } from 'node:url';
-import { HOST, PYTHON, fmt, freePort, load, median, pythonHas, startService, table, tfjsInstalled } from './lib.js';
+import { HOST, PYTHON, START_ARGS, fmt, freePort, load, median, pythonHas, startService, table, tfjsInstalled } from './lib.js';
 
 // The README's 2-2-2 network: values and the four gradients.
 export const PROGRAM = 'h = sigmoid(x @ w1.T + b1)\no = sigmoid(h @ w2.T + b2)\nloss = mse_loss(o, t)';
@@ -34,7 +34,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 const TARGETS = {
   gradserve: (port, workers) =>
-    startService('gradserve', process.execPath, ['dist/server.js'], {
+    startService('gradserve', process.execPath, START_ARGS, {
       env: { PORT: String(port), HOST, WORKERS: String(workers), LOG_LEVEL: 'warn' },
       port,
     }).then((s) => ({ ...s, path: '/v1/graph' })),

@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { configureBlasEnv } from '../dist/blas-env.js';
 
+/** node's arguments in `npm start` (its flags and dist/server.js): the benchmarks run the service as users do. */
+export const START_ARGS = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts.start.split(' ').slice(1);
+
 // Services spawned by the benches (ours and the PyTorch peer) use the same OpenBLAS kernels.
 configureBlasEnv(process.env);
 

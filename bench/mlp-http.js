@@ -9,7 +9,7 @@
 // nothing parsed). Before timing, the two answers are compared.
 // Env: REPS (default 15), WARMUP (default 3), WORKERS (default 2).
 import { fileURLToPath } from 'node:url';
-import { HOST, PYTHON, fmt, freePort, median, postRaw, pythonHas, startService, table } from './lib.js';
+import { HOST, PYTHON, START_ARGS, fmt, freePort, median, postRaw, pythonHas, startService, table } from './lib.js';
 
 export const PROGRAM = 'h = relu(x @ w1 + b1)\no = h @ w2 + b2\nloss = cross_entropy(o, y)';
 const [N, IN, HIDDEN, OUT] = [256, 784, 512, 10];
@@ -72,7 +72,7 @@ export async function run({ reps = Number(process.env.REPS ?? 15), warmup = Numb
   const services = {};
   try {
     const p1 = await freePort();
-    services.gradserve = await startService('gradserve', process.execPath, ['dist/server.js'], {
+    services.gradserve = await startService('gradserve', process.execPath, START_ARGS, {
       env: { PORT: String(p1), HOST, WORKERS: String(workers), LOG_LEVEL: 'warn', MAX_EVENT_LOOP_DELAY_MS: '0' },
       port: p1,
     });

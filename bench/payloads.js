@@ -27,7 +27,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HOST, fmt, freePort, median, postRaw, startService, table } from './lib.js';
+import { HOST, START_ARGS, fmt, freePort, median, postRaw, startService, table } from './lib.js';
 import { summariseProfiles } from './profile-summary.js';
 
 const ROWS = 1000;
@@ -143,7 +143,7 @@ export async function run({ reps = Number(process.env.REPS ?? 11), warmup = Numb
   }
   const profDir = profile ? mkdtempSync(join(tmpdir(), 'gs-prof-')) : undefined;
   const port = await freePort();
-  const args = profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, 'dist/server.js'] : ['dist/server.js'];
+  const args = profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, ...START_ARGS] : START_ARGS;
   const svc = await startService('gradserve', process.execPath, args, { env: { PORT: String(port), HOST, WORKERS: String(workers), LOG_LEVEL: 'warn', MAX_EVENT_LOOP_DELAY_MS: '0' }, port });
   const url = svc.url + '/v1/graph';
   const samples = Object.fromEntries(names.map((k) => [k, { ms: [], jobMs: [], decodeMs: [], refMs: [], parseMs: [], stringifyMs: [] }]));

@@ -2,6 +2,7 @@
 // on a free loopback port, HTTP helpers with a keep-alive agent, a time-bounded
 // load loop, percentiles. Every child is killed when the script exits.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -22,10 +23,13 @@ export async function freePort() {
   });
 }
 
+/** node's arguments in `npm start` (its flags and dist/server.js): scenarios run the service as users do. */
+export const START_ARGS = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts.start.split(' ').slice(1);
+
 /** Starts the service; resolves once /healthz answers. */
 export async function startService(env = {}, { quiet = true, extraArgs = [] } = {}) {
   const port = await freePort();
-  const child = spawn(process.execPath, [...extraArgs, 'dist/server.js'], {
+  const child = spawn(process.execPath, [...extraArgs, ...START_ARGS], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -22,6 +22,9 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { findNginx, renderNginx, repoRoot, startNginx } from './nginx-local.mjs';
 
+// node's arguments in `npm start`: the replicas run as users run the service.
+const START_ARGS = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts.start.split(' ').slice(1);
+
 const CONNECTIONS = Number(process.env.SCALE_CONNECTIONS ?? 24);
 const PHASE_S = Number(process.env.SCALE_PHASE_S ?? 10);
 const CHAOS_S = Number(process.env.SCALE_CHAOS_S ?? 24);
@@ -102,7 +105,7 @@ async function waitFor(url, what, timeoutMs = 20_000) {
 
 function startInstance(i, port) {
   const out = openSync(path.join(tmp, `instance-${i}.log`), 'a');
-  const child = spawn(process.execPath, ['dist/server.js'], {
+  const child = spawn(process.execPath, START_ARGS, {
     cwd: repoRoot,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WORKERS: '1', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
     stdio: ['ignore', out, out],

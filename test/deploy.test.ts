@@ -146,7 +146,9 @@ describe('Dockerfile', () => {
     expect(df).toMatch(/^USER node$/m);
     expect(df).toMatch(/^HEALTHCHECK .*\n.*\/healthz/m);
     expect(df).toMatch(/NODE_ENV=production/);
-    expect(df).toMatch(/^CMD \["node", "dist\/server\.js"\]$/m);
+    // The image starts the service exactly as `npm start` does (same node flags).
+    const start = JSON.parse(read('package.json')).scripts.start as string;
+    expect(df).toContain(`CMD ${JSON.stringify(start.split(' '))}`.replace(/","/g, '", "'));
     // The runtime stage installs no compiler.
     const runtime = df.slice(df.indexOf('AS runtime'));
     expect(runtime).not.toMatch(/build-essential|g\+\+|gcc|python3|-dev\b/);

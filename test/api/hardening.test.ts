@@ -74,6 +74,20 @@ describe('security headers', () => {
     expect(r.body).not.toMatch(/<script>(?!\s*<\/script>)/);
     for (const src of r.body.match(/src="[^"]+"/g) ?? []) expect(src).not.toMatch(/https?:/);
   });
+
+  it('the same security headers on every answer: a result, a problem, a 404, the docs', async () => {
+    const names = ['content-security-policy', 'x-content-type-options', 'x-frame-options', 'strict-transport-security', 'cross-origin-resource-policy', 'referrer-policy', 'x-dns-prefetch-control'];
+    const answers = [
+      await app.inject({ method: 'POST', url: '/v1/graph', payload: { inputs: { x: [1, 2] }, program: 'y = x * 2' } }),
+      await app.inject({ method: 'POST', url: '/v1/graph', payload: { program: 'y = ' } }),
+      await app.inject({ method: 'GET', url: '/no/such/route' }),
+      await app.inject({ method: 'GET', url: '/docs/' }),
+    ];
+    expect(answers.map((r) => r.statusCode)).toEqual([200, 400, 404, 200]);
+    for (const r of answers) for (const n of names) expect(r.headers[n], `${n} on a ${r.statusCode}`).toBe(answers[3]!.headers[n]);
+    expect(answers[0]!.headers['x-content-type-options']).toBe('nosniff');
+    expect(answers[0]!.headers['x-powered-by']).toBeUndefined();
+  });
 });
 
 describe('fuzzer findings (regressions)', () => {
