@@ -199,7 +199,14 @@ export class JobPool {
     const tasks = Math.ceil(all.length / MAX_BATCH);
     for (let t = 0; t < tasks; t++) {
       const group = all.filter((_, i) => i % tasks === t);
-      const batch = encodeBatch(group.map((g) => g.job as GraphJob));
+      let batch: ReturnType<typeof encodeBatch>;
+      try {
+        batch = encodeBatch(group.map((g) => g.job as GraphJob));
+      } catch (e) {
+        // Never thrown for jobs isSmall() admits; a throw here (an immediate) would end the process.
+        group.forEach((g) => g.reject(e));
+        continue;
+      }
       this.piscina.run(batch, { transferList: [batch.buf] as never }).then(
         (a: WireAnswers) => decodeAnswers(a).forEach((o, i) => group[i]!.resolve(o as JobOutcome<never>)),
         (e: unknown) => group.forEach((g) => g.reject(e)),
