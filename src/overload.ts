@@ -1,10 +1,12 @@
 // Overload protection: @fastify/under-pressure refuses new requests while the
-// event loop lags or the heap is nearly full, and our own signal refuses new
-// compute requests while the worker queue is full — all before the body is
+// event loop lags or the heap is nearly full, and our own signals refuse new
+// compute requests while the worker queue is full or the request bodies in
+// flight would exceed their budget (src/admission.ts) — all before the body is
 // parsed, as a problem+json 503 with Retry-After. /readyz reports the same.
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { getHeapStatistics } from 'node:v8';
+import { BodyBudget, mib } from './admission.js';
 import type { Config } from './config.js';
 import { ProblemError } from './errors.js';
 import type { JobPool } from './pool/pool.js';
@@ -34,6 +36,8 @@ export async function installOverload(app: FastifyInstance, cfg: Config, pool: J
   // While closing, requests still arriving on open connections get a problem
   // 503 with Retry-After and Connection: close (fastify's own 503 has neither).
   let closing = false;
+  const budget = new BodyBudget(cfg.maxInflightBodyBytes);
+  budgets.set(app, budget);
   app.addHook('preClose', async () => {
     closing = true;
   });
@@ -47,15 +51,25 @@ export async function installOverload(app: FastifyInstance, cfg: Config, pool: J
       reply.header('connection', 'close');
       return done(new ProblemError('overloaded', `the service is shutting down; retry after ${cfg.retryAfterSeconds} s (on another instance)`, undefined, { 'retry-after': String(cfg.retryAfterSeconds) }));
     }
-    if (req.method === 'POST' && req.url.startsWith('/v1/') && pool.saturated) return done(overloaded(cfg, `all ${cfg.workers} workers are busy and ${cfg.maxQueue} jobs are waiting`));
+    if (req.method !== 'POST' || !req.url.startsWith('/v1/')) return done();
+    if (pool.saturated) return done(overloaded(cfg, `all ${cfg.workers} workers are busy and ${cfg.maxQueue} jobs are waiting`));
+    if (!budget.tryAdmit(req, reply)) return done(overloaded(cfg, `${mib(budget.bytes)} of request bodies in flight, MAX_INFLIGHT_BODY_BYTES is ${mib(budget.budget)}`));
     done();
   });
 }
 
-/** Whether the service should receive traffic: workers up, queue not full, no pressure. */
+const budgets = new WeakMap<FastifyInstance, BodyBudget>();
+
+/** The app's body budget (tests read its counters). */
+export function bodyBudget(app: FastifyInstance): BodyBudget | undefined {
+  return budgets.get(app);
+}
+
+/** Whether the service should receive traffic: workers up, queue not full, body budget not refusing, no pressure. */
 export function readiness(app: FastifyInstance, pool: JobPool): { ready: boolean; reason?: string } {
   if (pool.threads === 0) return { ready: false, reason: 'no workers' };
   if (pool.saturated) return { ready: false, reason: 'queue full' };
+  if (budgets.get(app)?.refusing) return { ready: false, reason: 'request bodies in flight' };
   if (typeof app.isUnderPressure === 'function' && app.isUnderPressure()) return { ready: false, reason: 'under pressure' };
   return { ready: true };
 }
