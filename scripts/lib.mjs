@@ -186,6 +186,8 @@ export function summary(stats) {
     okP50ms: +fmt(pct(ok, 50)),
     okP99ms: +fmt(pct(ok, 99)),
     okMaxms: +fmt(pct(ok, 100)),
+    // Refusals should be quick too: a 503 that took seconds waited somewhere (the accept queue).
+    shedP99ms: +fmt(pct(stats.lat[503] ?? [], 99)),
     client: stats.client,
   };
 }

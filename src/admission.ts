@@ -11,6 +11,8 @@
 // one connection per turn, so new connections wait in the kernel's accept
 // queue, neither shed nor served. Bounding the admitted bodies bounds the turn.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Server } from 'node:http';
+import { connect, type Socket } from 'node:net';
 
 /**
  * A body without Content-Length (chunked) is charged this share of the budget:
@@ -76,3 +78,82 @@ export class BodyBudget {
 }
 
 export const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+/** A connection that waited at least this long in the kernel's accept queue is "late". */
+export const LATE_MS = 100;
+/** How often the accept queue is probed (one loopback connection each time). */
+const PROBE_MS = 100;
+
+/**
+ * Measures how long connections wait in the kernel's accept queue, where the
+ * service cannot see them. Every PROBE_MS it opens one loopback connection to
+ * its own listener and times it until the listener accepts it. The queue is
+ * FIFO, so while that probe is still waiting, every connection accepted
+ * before it has waited at least as long: the lower bound is exact, with no
+ * sampling lag. (libuv accepts one connection per event-loop turn, so once
+ * the main thread is saturated and turns are long, this wait grows.)
+ */
+export class AcceptQueueProbe {
+  /** Wait of the last probe accepted (ms). */
+  lastMs = 0;
+  private probe: Socket | undefined;
+  private sentAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** Connections accepted late, with their wait (ms, a lower bound). */
+  private readonly late = new WeakMap<Socket, number>();
+
+  constructor(private readonly server: Server) {}
+
+  start(): void {
+    // Before the HTTP server's own listener: the mark must be set before its first request is parsed.
+    this.server.prependListener('connection', (socket: Socket) => this.accepted(socket));
+    this.timer = setInterval(() => this.send(), PROBE_MS).unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.probe?.destroy();
+    this.probe = undefined;
+  }
+
+  /** Whether a probe is waiting to be accepted. */
+  get pending(): boolean {
+    return this.probe !== undefined;
+  }
+
+  /** The wait now known for the queue: the outstanding probe's so far, else the last one's. */
+  get waitMs(): number {
+    return this.probe ? Math.max(this.lastMs, performance.now() - this.sentAt) : this.lastMs;
+  }
+
+  /** How long this connection waited in the accept queue if that was LATE_MS or more (known when it was accepted). */
+  lateBy(socket: Socket): number | undefined {
+    return this.late.get(socket);
+  }
+
+  /** Sends a probe now unless one is out (the timer calls it; tests too). */
+  send(): void {
+    if (this.probe) return; // one at a time: its wait keeps growing while it is queued
+    const addr = this.server.address();
+    if (!addr || typeof addr === 'string') return; // not listening, or a pipe
+    const host = addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address === '::' ? '::1' : addr.address;
+    const probe = connect({ port: addr.port, host });
+    probe.on('error', () => {
+      if (this.probe === probe) this.probe = undefined; // closing, or the address is not reachable
+    });
+    this.probe = probe;
+    this.sentAt = performance.now();
+  }
+
+  private accepted(socket: Socket): void {
+    const probe = this.probe;
+    if (probe && socket.remotePort === probe.localPort && socket.remoteAddress === probe.localAddress) {
+      this.lastMs = performance.now() - this.sentAt;
+      this.probe = undefined;
+      probe.destroy(); // the server side sees the end and closes: no request, no log line
+      return;
+    }
+    const wait = this.waitMs;
+    if (wait >= LATE_MS) this.late.set(socket, wait);
+  }
+}

@@ -3,10 +3,12 @@
 // budget gets a problem+json 503 with Retry-After before its body is read; a
 // lone request larger than the budget still runs; the count goes back to 0
 // however a request ends (answered, failed, refused, aborted, timed out).
+// And the accept-queue probe: a new connection that waited in the kernel's
+// accept queue while the service was shedding gets a 503 for its first request.
 import type { FastifyInstance } from 'fastify';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bodyBudget } from '../../src/overload.js';
+import { acceptProbe, bodyBudget } from '../../src/overload.js';
 import { testApp } from '../helpers.js';
 
 const BUDGET = 100_000;
@@ -160,5 +162,84 @@ describe('MAX_INFLIGHT_BODY_BYTES', () => {
     } finally {
       await off.close();
     }
+  });
+});
+
+async function acceptQueueRefusals(): Promise<number> {
+  const m = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  return Number(/gradserve_rejections_total\{status="503",reason="accept_queue"\} (\d+)/.exec(m)?.[1] ?? 0);
+}
+
+/** Blocks the event loop (the main thread is saturated). */
+function busy(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
+/**
+ * Opens a connection that waits in the accept queue for `ms`: the connection,
+ * then a probe behind it, both connect() on the next tick, then the loop is
+ * blocked before the listener can accept either.
+ */
+function lateConnection(ms: number): Socket {
+  const s = connect(port, '127.0.0.1');
+  s.on('error', () => {});
+  acceptProbe(app)!.send();
+  process.nextTick(() => busy(ms));
+  return s;
+}
+
+/** One request on an open socket; resolves the status. */
+function statusOn(s: Socket, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let got = '';
+    s.on('data', (d) => {
+      got += d.toString();
+      const m = /^HTTP\/1\.1 (\d+)/.exec(got);
+      if (m) resolve(Number(m[1]));
+    });
+    s.once('error', reject);
+    s.write(`POST /v1/graph HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  });
+}
+
+describe('accept-queue probe', () => {
+  // Probes only when the test sends one: a periodic probe sent just before the
+  // test's connection would be accepted before it, and so measure nothing of it.
+  beforeAll(() => acceptProbe(app)!.stop());
+
+  it('measures the wait of a connection in the accept queue, and /readyz reports it', async () => {
+    await sleep(1_100); // nothing shed for over a second (earlier tests shed)
+    const probe = acceptProbe(app)!;
+    const s = lateConnection(150);
+    await until(() => !probe.pending, 'the probe to be accepted');
+    expect(probe.lastMs).toBeGreaterThanOrEqual(140);
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().reason).toBe('accept queue');
+    // Nothing was shed lately: a late connection is served like any other.
+    expect(await statusOn(s, JSON.stringify(small))).toBe(200);
+    s.destroy();
+    probe.send();
+    await until(() => probe.waitMs < 100, 'a new probe to find the queue empty', 2_000);
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    await idle();
+  });
+
+  it('refuses the first request of a late connection while the service sheds, then serves the connection', async () => {
+    const before = await acceptQueueRefusals();
+    const first = post(padded({ inputs: {}, program: slowProgram }, 60_000));
+    await until(() => budget().bytes >= 60_000, 'the first request to be admitted');
+    expect((await post(padded(small, 60_000))).statusCode).toBe(503); // shedding now
+    const s = lateConnection(150);
+    await until(() => !acceptProbe(app)!.pending, 'the probe to be accepted');
+    expect(await statusOn(s, JSON.stringify(small))).toBe(503);
+    expect((await first).statusCode).toBe(200);
+    await idle();
+    // The same connection, now open: judged like any other.
+    expect(await statusOn(s, JSON.stringify(small))).toBe(200);
+    s.destroy();
+    expect((await acceptQueueRefusals()) - before).toBe(1);
+    await idle();
   });
 });
