@@ -14,7 +14,7 @@ const svc = await startService({ WORKERS: String(workers), MAX_QUEUE: process.en
 // OVERLOAD_JOB=compute (default): the cost is in the workers (a small body
 // making its matrices in the program). OVERLOAD_JOB=json: 200 KB JSON bodies
 // and answers, where the main thread (parsing, encoding) saturates first; see
-// the README's Overload section for why its accepted p99 can then reach seconds.
+// the README's Overload section (the body budget and the accept-queue probe).
 const job = process.env.OVERLOAD_JOB === 'json' ? matmulJob() : computeJob();
 const rss = () => metric(svc.base, 'gradserve_process_resident_memory_bytes');
 
