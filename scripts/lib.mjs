@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -53,21 +54,29 @@ export async function startService(env = {}, { quiet = true, extraArgs = [] } = 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 
-/** One request; resolves {status, headers, body, ms} or rejects on a connection error. */
-export function request(base, method, path, body, { headers = {}, timeoutMs = 60_000, agent: a = agent } = {}) {
+/**
+ * One request; resolves {status, headers, body, ms} or rejects on a connection error.
+ * The body (object, string or Buffer) goes with a Content-Length, in one write, as
+ * most HTTP clients send it; `chunked` sends it with Transfer-Encoding: chunked
+ * instead (Node's default for write() then end()). `readBody: false` drains the
+ * answer without decoding it (the load loop needs only the status).
+ */
+export function request(base, method, path, body, { headers = {}, timeoutMs = 60_000, agent: a = agent, chunked = false, readBody = true } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const req = http.request(`${base}${path}`, { method, agent: a, headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...headers } }, (res) => {
+    const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+    const framing = payload === undefined || chunked ? {} : { 'content-length': String(Buffer.byteLength(payload)) };
+    const req = http.request(`${base}${path}`, { method, agent: a, headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...framing, ...headers } }, (res) => {
       const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString(), ms: performance.now() - t0 }));
+      if (readBody) res.on('data', (c) => chunks.push(c));
+      else res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: readBody ? Buffer.concat(chunks).toString() : '', ms: performance.now() - t0 }));
       res.on('error', reject);
     });
     req.setTimeout(timeoutMs, () => req.destroy(new Error('client timeout')));
     req.on('error', reject);
-    if (payload) req.write(payload);
-    req.end();
+    if (payload && chunked) req.write(payload);
+    req.end(chunked ? undefined : payload);
   });
 }
 
@@ -91,14 +100,31 @@ export const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : String(x))
  * at `rate` requests per second (at most `maxOutstanding` in flight).
  * `make()` gives [method, path, body]. Returns counts by status, connection errors, latencies.
  */
-export async function load(base, make, { durationMs, concurrency, rate, maxOutstanding = 2000 }) {
-  const stats = { byStatus: {}, errors: 0, errorKinds: {}, lat: {}, sent: 0, skipped: 0 };
+export async function load(base, make, { durationMs, concurrency, rate, maxOutstanding = 2000, chunked = false }) {
+  const stats = { byStatus: {}, errors: 0, errorKinds: {}, lat: {}, sent: 0, skipped: 0, client: {} };
   const end = Date.now() + durationMs;
+  // The load generator shares the machine: a saturated client delays its own
+  // sends and reads, which shows up as service latency. Measure it.
+  const elu0 = performance.eventLoopUtilization();
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  // A body string is encoded once, not on every send: a busy client would
+  // otherwise spend its own event loop on it and report that as latency.
+  const encoded = new Map();
+  const bytes = (b) => {
+    if (typeof b !== 'string') return b;
+    let buf = encoded.get(b);
+    if (!buf) {
+      if (encoded.size >= 16) encoded.clear(); // bodies that all differ: no point keeping them
+      encoded.set(b, (buf = Buffer.from(b)));
+    }
+    return buf;
+  };
   const one = async () => {
     const [m, p, b] = make();
     stats.sent++;
     try {
-      const r = await request(base, m, p, b, { timeoutMs: 30_000 });
+      const r = await request(base, m, p, bytes(b), { timeoutMs: 30_000, chunked, readBody: false });
       stats.byStatus[r.status] = (stats.byStatus[r.status] ?? 0) + 1;
       (stats.lat[r.status] ??= []).push(r.ms);
       if (r.status === 503 && !r.headers['retry-after']) stats.errorKinds['503 without Retry-After'] = (stats.errorKinds['503 without Retry-After'] ?? 0) + 1;
@@ -125,6 +151,8 @@ export async function load(base, make, { durationMs, concurrency, rate, maxOutst
     }
     await Promise.all(inflight);
   }
+  delay.disable();
+  stats.client = { elu: +performance.eventLoopUtilization(elu0).utilization.toFixed(2), delayP99ms: +fmt(delay.percentile(99) / 1e6), delayMaxms: +fmt(delay.max / 1e6) };
   return stats;
 }
 
@@ -162,5 +190,8 @@ export function summary(stats) {
     okP50ms: +fmt(pct(ok, 50)),
     okP99ms: +fmt(pct(ok, 99)),
     okMaxms: +fmt(pct(ok, 100)),
+    // Refusals should be quick too: a 503 that took seconds waited somewhere (the accept queue).
+    shedP99ms: +fmt(pct(stats.lat[503] ?? [], 99)),
+    client: stats.client,
   };
 }

@@ -10,7 +10,7 @@ import type { JobEvent, JobPool, PoolHooks } from './pool/pool.js';
 export interface Metrics {
   registry: Registry;
   hooks: PoolHooks;
-  /** Counts a refusal; reason is e.g. body_limit, job_limits, queue_full, event_loop, heap, deadline. */
+  /** Counts a refusal; reason is e.g. body_limit, job_limits, queue_full, inflight_bytes, accept_queue, event_loop, heap, deadline. */
   reject(status: 413 | 503 | 504, reason: string): void;
 }
 
@@ -44,6 +44,8 @@ function reasonOf(status: number, payload: unknown): string {
   const text = typeof payload === 'string' ? payload : '';
   if (status === 504) return 'deadline';
   if (status === 413) return /BODY_LIMIT_BYTES/.test(text) ? 'body_limit' : /JSON/.test(text) ? 'json_limits' : 'job_limits';
+  if (/MAX_INFLIGHT_BODY_BYTES/.test(text)) return 'inflight_bytes';
+  if (/accept queue/.test(text)) return 'accept_queue';
   if (/event loop/.test(text)) return 'event_loop';
   if (/heap|memory/.test(text)) return 'heap';
   if (/shutting down|closing/.test(text)) return 'shutdown';
