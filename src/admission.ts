@@ -1,10 +1,13 @@
 // Admission by main-thread work in flight. Reading, parsing and validating a
-// JSON body, and encoding its answer, happen on the one main thread; the worker
-// queue (MAX_QUEUE) does not bound that work, and the event-loop signals see it
-// only after it has happened. So each POST /v1/* is charged its declared body
-// size (Content-Length) from the moment its headers arrive (onRequest, before
-// the body is read) until its response has closed, and a request that would
-// take the sum past MAX_INFLIGHT_BODY_BYTES is refused at once with a 503.
+// JSON body happen on the one main thread; the worker queue (MAX_QUEUE) does
+// not bound that work, and the event-loop signals see it only after it has
+// happened. So each POST /v1/* is charged its declared body size
+// (Content-Length) from the moment its headers arrive (onRequest, before the
+// body is read) until its body has been parsed and validated (its handler
+// starts), and a request that would take the sum past MAX_INFLIGHT_BODY_BYTES
+// is refused at once with a 503. The charge ends there, not with the answer:
+// a long job whose large body is already parsed costs the main thread nothing
+// while a worker runs it, and must not turn every other request away.
 //
 // Why it matters beyond latency: once the main thread has no idle time, each
 // event-loop turn grows with the work it finds, and libuv (Node >= 20) accepts
@@ -25,10 +28,12 @@ const NEARLY_IDLE_SHARE = 1 / 8;
 const REFUSAL_MEMORY_MS = 200;
 
 export class BodyBudget {
-  /** Declared body bytes of admitted requests not yet answered. */
+  /** Declared body bytes of admitted requests whose body is not yet parsed. */
   bytes = 0;
-  /** Admitted requests not yet answered. */
+  /** Admitted requests whose body is not yet parsed. */
   requests = 0;
+  /** How to give back each admitted request's charge (once). */
+  private readonly charges = new WeakMap<object, () => void>();
   private refusedAt = -Infinity;
 
   /** budget: MAX_INFLIGHT_BODY_BYTES (0: off, everything is admitted and still counted). */
@@ -52,9 +57,10 @@ export class BodyBudget {
 
   /**
    * Admits the request or says no. Once admitted, its charge is given back
-   * exactly once when its response closes: sent, failed, timed out, or the
-   * client gone (the raw response's 'close' covers all of them; fastify's
-   * onResponse does not run for an aborted request).
+   * exactly once: when its handler starts (release), or else when its
+   * response closes: refused, failed, or the client gone (the raw response's
+   * 'close' covers all of them; fastify's onResponse does not run for an
+   * aborted request).
    */
   tryAdmit(req: FastifyRequest, reply: FastifyReply): boolean {
     const charge = this.chargeOf(req.headers['content-length']);
@@ -64,11 +70,22 @@ export class BodyBudget {
     }
     this.bytes += charge;
     this.requests++;
-    reply.raw.once('close', () => {
+    let charged = true;
+    const giveBack = () => {
+      if (!charged) return;
+      charged = false;
       this.bytes -= charge;
       this.requests--;
-    });
+      this.charges.delete(reply.raw);
+    };
+    this.charges.set(reply.raw, giveBack);
+    reply.raw.once('close', giveBack);
     return true;
+  }
+
+  /** The request's body has been parsed and validated: its charge ends (no-op if it had none). */
+  release(reply: FastifyReply): void {
+    this.charges.get(reply.raw)?.();
   }
 
   /** Whether requests are being refused now (for /readyz). */

@@ -58,7 +58,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'MAX_NESTING_DEPTH', key: 'maxNestingDepth', kind: 'int', default: 64, doc: 'nesting depth of expressions in a program' },
   { env: 'LOG_LEVEL', key: 'logLevel', kind: 'string', default: 'info', doc: 'pino log level (fatal, error, warn, info, debug, trace, silent)' },
   { env: 'MAX_EVENT_LOOP_DELAY_MS', key: 'maxEventLoopDelayMs', kind: 'int', default: 1000, doc: 'mean event-loop delay above which new requests get 503 (0: off)' },
-  { env: 'MAX_INFLIGHT_BODY_BYTES', key: 'maxInflightBodyBytes', kind: 'int', default: 1024 * 1024, doc: 'declared body bytes of the POST /v1/* requests admitted and not yet answered, above which new ones get 503 (one larger request alone is admitted; 0: off)' },
+  { env: 'MAX_INFLIGHT_BODY_BYTES', key: 'maxInflightBodyBytes', kind: 'int', default: 1024 * 1024, doc: 'declared body bytes of the POST /v1/* requests admitted whose body is not yet parsed, above which new ones get 503 (one larger request alone is admitted; 0: off)' },
   { env: 'MAX_HEAP_USED_BYTES', key: 'maxHeapUsedBytes', kind: 'int', default: 0, doc: 'V8 heap use above which new requests get 503 (0: 90% of the heap limit)' },
   { env: 'RETRY_AFTER_S', key: 'retryAfterSeconds', kind: 'int', default: 1, doc: '`Retry-After` of a 503' },
   { env: 'SHUTDOWN_GRACE_MS', key: 'shutdownGraceMs', kind: 'int', default: 10_000, doc: 'on SIGTERM, how long jobs in flight may finish before they are cancelled' },

@@ -72,6 +72,11 @@ export async function installOverload(app: FastifyInstance, cfg: Config, pool: J
     if (!budget.tryAdmit(req, reply)) return done(shed(overloaded(cfg, `${mib(budget.bytes)} of request bodies in flight, MAX_INFLIGHT_BODY_BYTES is ${mib(budget.budget)}`)));
     done();
   });
+  // The body is parsed and validated: the main thread's share of its cost is behind it.
+  app.addHook('preHandler', (_req, reply, done) => {
+    budget.release(reply);
+    done();
+  });
 }
 
 /** The service counts as shedding for this long after it refused a POST /v1/*. */
