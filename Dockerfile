@@ -46,4 +46,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
 # (close: stop accepting, finish in-flight jobs, stop the workers). --init
 # (compose: init: true) reaps zombies.
 STOPSIGNAL SIGTERM
-CMD ["node", "--max-semi-space-size=64", "dist/server.js"]
+CMD ["node", "dist/server.js"]
