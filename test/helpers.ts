@@ -14,6 +14,19 @@ export async function post(app: FastifyInstance, url: string, payload: unknown) 
   return { status: res.statusCode, headers: res.headers, body: res.json() as Record<string, any> };
 }
 
+/**
+ * A body in the binary framing of API.md, framed as a client would: the JSON
+ * header's length (u64 little-endian), the header, then the data. `header` is
+ * an object (serialized), or its text or bytes as they are; `lengthOverride`
+ * declares another header length (malformed bodies).
+ */
+export function binaryFrame(header: object | string | Uint8Array, data: Uint8Array = new Uint8Array(0), lengthOverride?: bigint): Buffer {
+  const h = header instanceof Uint8Array ? Buffer.from(header) : Buffer.from(typeof header === 'string' ? header : JSON.stringify(header), 'utf8');
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(lengthOverride ?? BigInt(h.byteLength));
+  return Buffer.concat([len, h, data]);
+}
+
 /** Flattens nested data (numbers or non-finite strings) into numbers. */
 export function flat(data: unknown): number[] {
   if (Array.isArray(data)) return data.flatMap(flat);

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBinaryBody } from '../../src/encoding/index.js';
 import { findOp } from '../../src/registry/catalogue.js';
-import { close, post, testApp } from '../helpers.js';
+import { binaryFrame, close, post, testApp } from '../helpers.js';
 
 let app: FastifyInstance;
 beforeAll(async () => {
@@ -74,14 +74,11 @@ describe('POST /v1/activations/{name}', () => {
 
   it('speaks the binary framing both ways (application/octet-stream)', async () => {
     const x = new Float64Array([-1, 0.5, 2]);
-    const header = Buffer.from(JSON.stringify({ input: { dtype: 'float64', shape: [3], data_offsets: [0, x.byteLength] }, alpha: 0.5 }));
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(BigInt(header.length));
     const res = await app.inject({
       method: 'POST',
       url: '/v1/activations/elu',
       headers: { 'content-type': 'application/octet-stream', accept: 'application/octet-stream' },
-      payload: Buffer.concat([len, header, Buffer.from(x.buffer)]),
+      payload: binaryFrame({ input: { dtype: 'float64', shape: [3], data_offsets: [0, x.byteLength] }, alpha: 0.5 }, new Uint8Array(x.buffer)),
     });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.headers['content-type']).toMatch(/application\/octet-stream/);

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBinaryBody } from '../../src/encoding/index.js';
-import { post, testApp } from '../helpers.js';
+import { binaryFrame, post, testApp } from '../helpers.js';
 
 let app: FastifyInstance;
 beforeAll(async () => {
@@ -52,12 +52,10 @@ describe('encodings', () => {
 
   it('speaks the binary framing both ways (application/octet-stream)', async () => {
     const x = new Float32Array([1, 2, 3, 4, 5, 6]);
-    const header = Buffer.from(
-      JSON.stringify({ inputs: { x: { dtype: 'float32', shape: [2, 3], data_offsets: [0, x.byteLength] } }, program: 'y = x.sum(dim=0)\nz = y * 0.5', outputs: ['y', 'z'] }),
+    const payload = binaryFrame(
+      { inputs: { x: { dtype: 'float32', shape: [2, 3], data_offsets: [0, x.byteLength] } }, program: 'y = x.sum(dim=0)\nz = y * 0.5', outputs: ['y', 'z'] },
+      new Uint8Array(x.buffer),
     );
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(BigInt(header.length));
-    const payload = Buffer.concat([len, header, Buffer.from(x.buffer)]);
     const res = await app.inject({
       method: 'POST',
       url: '/v1/graph',

@@ -13,7 +13,7 @@ import { GraphCompiler } from '../../src/ir/graph-cache.js';
 import { jobData, programOf } from '../../src/ir/program-ref.js';
 import { EngineError, JobPool } from '../../src/pool/pool.js';
 import { unpackResult } from '../../src/worker/packed-result.js';
-import { close, flat, post, testApp } from '../helpers.js';
+import { binaryFrame, close, flat, post, testApp } from '../helpers.js';
 
 let app: FastifyInstance;
 beforeAll(async () => {
@@ -39,6 +39,17 @@ function rng(seed: number): () => number {
 }
 
 const matrix = (r: () => number, rows: number, cols: number) => Array.from({ length: rows }, () => Array.from({ length: cols }, r));
+
+/** n float32 values from rng(seed). */
+function f32(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  const r = rng(seed);
+  for (let i = 0; i < n; i++) a[i] = r();
+  return a;
+}
+
+/** A request tensor in base64. */
+const b64 = (a: Float32Array, shape: number[]) => ({ shape, dtype: 'float32', base64: Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64') });
 
 function expectClose(actual: unknown, expected: unknown, msg = '', rtol = 1e-12, atol = 1e-12): void {
   const ok = close(actual, expected, rtol, atol);
@@ -402,13 +413,6 @@ describe('limits still hold for a cached program', () => {
     await small.close();
   });
 
-  const f32 = (n: number, seed: number) => {
-    const a = new Float32Array(n);
-    const r = rng(seed);
-    for (let i = 0; i < n; i++) a[i] = r();
-    return a;
-  };
-  const b64 = (a: Float32Array, shape: number[]) => ({ shape, dtype: 'float32', base64: Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64') });
 
   it('bytes: small shapes pass, large shapes of the same program get 413, small pass again', async () => {
     const prog = 'y = x * 2 + 1';
@@ -602,13 +606,6 @@ describe('what the packed answer carries', () => {
 
 describe('large inputs (not packed) next to small ones', () => {
   const N = 20_000; // 80 KB of float32: over the 64 KiB packing limit
-  const f32 = (n: number, seed: number) => {
-    const a = new Float32Array(n);
-    const r = rng(seed);
-    for (let i = 0; i < n; i++) a[i] = r();
-    return a;
-  };
-  const b64 = (a: Float32Array, shape: number[]) => ({ shape, dtype: 'float32', base64: Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64') });
   const decode = (t: { base64: string }) => new Float32Array(new Uint8Array(Buffer.from(t.base64, 'base64')).buffer);
 
   function check(res: { status: number; body: Record<string, any> }, x: Float32Array, w: number, b: number, tag: string) {
@@ -703,16 +700,11 @@ describe('answer encodings on a cached program', () => {
       const data = Buffer.alloc(32);
       x.forEach((v, k) => data.writeDoubleLE(v, k * 8));
       data.writeDoubleLE(w, 24);
-      const header = Buffer.from(
-        JSON.stringify({ inputs: { x: { dtype: 'float64', shape: [3], data_offsets: [0, 24] }, w: { dtype: 'float64', shape: [], data_offsets: [24, 32] } }, program, outputs }),
-      );
-      const len = Buffer.alloc(8);
-      len.writeBigUInt64LE(BigInt(header.length));
       const res2 = await app.inject({
         method: 'POST',
         url: '/v1/graph',
         headers: { 'content-type': 'application/octet-stream', accept: 'application/octet-stream' },
-        payload: Buffer.concat([len, header, data]),
+        payload: binaryFrame({ inputs: { x: { dtype: 'float64', shape: [3], data_offsets: [0, 24] }, w: { dtype: 'float64', shape: [], data_offsets: [24, 32] } }, program, outputs }, data),
       });
       expect(res2.statusCode, res2.body.slice(0, 300)).toBe(200);
       checkBinary(res2.rawPayload, y, am);
@@ -739,16 +731,13 @@ describe('answer encodings on a cached program', () => {
       const data = Buffer.alloc(4 + 4 * n + 4);
       data.writeFloatLE(0.5 * k, 0); // w at [0, 4)
       for (let i = 0; i < n; i++) data.writeFloatLE(i % 97, 4 + 4 * i); // x at [4, 4 + 4n)
-      const header = Buffer.from(
-        JSON.stringify({ inputs: { w: { dtype: 'float32', shape: [1], data_offsets: [0, 4] }, x: { dtype: 'float32', shape: [n], data_offsets: [4, 4 + 4 * n] } }, program: 'y = x * w' }),
-      );
-      const len = Buffer.alloc(8);
-      len.writeBigUInt64LE(BigInt(header.length + 1)); // one space: the data starts at an odd offset of the body
+      const header = JSON.stringify({ inputs: { w: { dtype: 'float32', shape: [1], data_offsets: [0, 4] }, x: { dtype: 'float32', shape: [n], data_offsets: [4, 4 + 4 * n] } }, program: 'y = x * w' });
       const res = await app.inject({
         method: 'POST',
         url: '/v1/graph',
         headers: { 'content-type': 'application/octet-stream', accept: 'application/octet-stream' },
-        payload: Buffer.concat([len, header, Buffer.from(' '), data]),
+        // One space after the JSON (its length odd): the data starts at an odd offset of the body.
+        payload: binaryFrame(header.length % 2 === 0 ? header + ' ' : header, data),
       });
       expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
       const { header: h, data: out } = parseBinaryBody(res.rawPayload);
@@ -766,12 +755,8 @@ describe('answer encodings on a cached program', () => {
       const data = Buffer.alloc(16);
       data.writeDoubleLE(v, 0);
       data.writeDoubleLE(v + 1, 8);
-      const header = Buffer.from(
-        JSON.stringify({ inputs: { a: { dtype: 'float64', shape: [2], data_offsets: [0, 16] }, b: { dtype: 'float64', shape: [2], data_offsets: [0, 16] } }, program: 'y = a * b' }),
-      );
-      const len = Buffer.alloc(8);
-      len.writeBigUInt64LE(BigInt(header.length));
-      const res = await app.inject({ method: 'POST', url: '/v1/graph', headers: { 'content-type': 'application/octet-stream' }, payload: Buffer.concat([len, header, data]) });
+      const header = { inputs: { a: { dtype: 'float64', shape: [2], data_offsets: [0, 16] }, b: { dtype: 'float64', shape: [2], data_offsets: [0, 16] } }, program: 'y = a * b' };
+      const res = await app.inject({ method: 'POST', url: '/v1/graph', headers: { 'content-type': 'application/octet-stream' }, payload: binaryFrame(header, data) });
       expect(res.statusCode).toBe(200);
       expect(res.json().outputs.y.data).toEqual([v * v, (v + 1) * (v + 1)]);
     }

@@ -4,7 +4,7 @@
 // fuzzer found kept as a case.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testApp } from '../helpers.js';
+import { binaryFrame, testApp } from '../helpers.js';
 
 let app: FastifyInstance;
 beforeAll(async () => {
@@ -54,10 +54,8 @@ describe('JSON limits before parsing', () => {
     expect(ok.statusCode).toBe(200);
   });
   it('applies to the binary framing header too', async () => {
-    const h = Buffer.from(`{"inputs": {"x": ${'['.repeat(40)}1${']'.repeat(40)}}, "program": "y = x"}`);
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(BigInt(h.length));
-    const r = await app.inject({ method: 'POST', url: '/v1/graph', payload: Buffer.concat([len, h]), headers: { 'content-type': 'application/octet-stream' } });
+    const h = `{"inputs": {"x": ${'['.repeat(40)}1${']'.repeat(40)}}, "program": "y = x"}`;
+    const r = await app.inject({ method: 'POST', url: '/v1/graph', payload: binaryFrame(h), headers: { 'content-type': 'application/octet-stream' } });
     expect(r.statusCode).toBe(413);
   });
 });

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBinaryBody } from '../../src/encoding/index.js';
-import { testApp } from '../helpers.js';
+import { binaryFrame, testApp } from '../helpers.js';
 
 let app: FastifyInstance;
 beforeAll(async () => {
@@ -49,14 +49,11 @@ describe('1M-element tensors through /v1/graph', () => {
   });
 
   it('binary framing in, binary framing out', async () => {
-    const header = Buffer.from(JSON.stringify({ inputs: { x: { dtype: 'float32', shape: [N], data_offsets: [0, x.byteLength] } }, program: 'y = x * 2' }));
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(BigInt(header.length));
     const res = await app.inject({
       method: 'POST',
       url: '/v1/graph',
       headers: { 'content-type': 'application/octet-stream', accept: 'application/octet-stream' },
-      payload: Buffer.concat([len, header, Buffer.from(x.buffer)]),
+      payload: binaryFrame({ inputs: { x: { dtype: 'float32', shape: [N], data_offsets: [0, x.byteLength] } }, program: 'y = x * 2' }, new Uint8Array(x.buffer)),
     });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/application\/octet-stream/);

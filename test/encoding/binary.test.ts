@@ -7,20 +7,14 @@ import {
   type DType,
   type TensorData,
 } from '../../src/encoding/index.js';
+import { binaryFrame } from '../helpers.js';
 import { expectProblem, T } from './helpers.js';
 
-/** Frames `header` (any JSON text) and `data` as a client would. */
-function frame(headerText: string | Uint8Array, data: Uint8Array = new Uint8Array(0), lengthOverride?: bigint): Buffer {
-  const h = typeof headerText === 'string' ? Buffer.from(headerText, 'utf8') : Buffer.from(headerText);
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(lengthOverride ?? BigInt(h.byteLength));
-  return Buffer.concat([len, h, data]);
-}
 
 describe('parseBinaryBody', () => {
   it('splits header and data', () => {
     const data = new Uint8Array(new Float32Array([1, 2]).buffer);
-    const body = frame('{"inputs":{"x":{"dtype":"float32","shape":[2],"data_offsets":[0,8]}}}', data);
+    const body = binaryFrame('{"inputs":{"x":{"dtype":"float32","shape":[2],"data_offsets":[0,8]}}}', data);
     const { header, data: d } = parseBinaryBody(body);
     expect(header).toEqual({ inputs: { x: { dtype: 'float32', shape: [2], data_offsets: [0, 8] } } });
     expect(Array.from(d)).toEqual(Array.from(data));
@@ -29,13 +23,13 @@ describe('parseBinaryBody', () => {
   });
 
   it('accepts a header padded with spaces and an empty data buffer', () => {
-    const { header, data } = parseBinaryBody(frame('{"a":1}   '));
+    const { header, data } = parseBinaryBody(binaryFrame('{"a":1}   '));
     expect(header).toEqual({ a: 1 });
     expect(data.byteLength).toBe(0);
   });
 
   it('works on a Uint8Array view at an odd offset', () => {
-    const inner = frame('{"a":2}', new Uint8Array([7, 8]));
+    const inner = binaryFrame('{"a":2}', new Uint8Array([7, 8]));
     const outer = new Uint8Array(inner.byteLength + 3);
     outer.set(inner, 3);
     const { header, data } = parseBinaryBody(outer.subarray(3));
@@ -49,31 +43,31 @@ describe('parseBinaryBody', () => {
   });
 
   it('a header length past the end is a 400', () => {
-    expectProblem(() => parseBinaryBody(frame('{}', new Uint8Array(0), 3n)), 400, {
+    expectProblem(() => parseBinaryBody(binaryFrame('{}', new Uint8Array(0), 3n)), 400, {
       type: T.invalidRequest,
       message: 'the binary header length is 3 bytes but only 2 bytes follow it',
     });
-    expectProblem(() => parseBinaryBody(frame('{}', new Uint8Array(0), 2n ** 64n - 1n)), 400, { type: T.invalidRequest });
-    expectProblem(() => parseBinaryBody(frame('{}', new Uint8Array(0), 2n ** 53n + 1n)), 400, { type: T.invalidRequest });
+    expectProblem(() => parseBinaryBody(binaryFrame('{}', new Uint8Array(0), 2n ** 64n - 1n)), 400, { type: T.invalidRequest });
+    expectProblem(() => parseBinaryBody(binaryFrame('{}', new Uint8Array(0), 2n ** 53n + 1n)), 400, { type: T.invalidRequest });
   });
 
   it('a header that is not JSON is a 400', () => {
-    expectProblem(() => parseBinaryBody(frame('{"a":')), 400, { type: T.invalidJson });
-    expectProblem(() => parseBinaryBody(frame('')), 400, { type: T.invalidJson });
-    expectProblem(() => parseBinaryBody(frame(new Uint8Array([0x7b, 0xff, 0x7d]))), 400, { type: T.invalidJson, message: 'UTF-8' });
+    expectProblem(() => parseBinaryBody(binaryFrame('{"a":')), 400, { type: T.invalidJson });
+    expectProblem(() => parseBinaryBody(binaryFrame('')), 400, { type: T.invalidJson });
+    expectProblem(() => parseBinaryBody(binaryFrame(new Uint8Array([0x7b, 0xff, 0x7d]))), 400, { type: T.invalidJson, message: 'UTF-8' });
   });
 
   it('a header that is not a JSON object is a 400', () => {
     for (const h of ['[]', '1', 'null', '"x"']) {
-      expectProblem(() => parseBinaryBody(frame(h)), 400, { type: T.invalidRequest });
+      expectProblem(() => parseBinaryBody(binaryFrame(h)), 400, { type: T.invalidRequest });
     }
   });
 
   it('refuses prototype poisoning like fastify does', () => {
-    expectProblem(() => parseBinaryBody(frame('{"a":{"__proto__":{"x":1}}}')), 400, { type: T.invalidRequest });
-    expectProblem(() => parseBinaryBody(frame('{"\\u005f_proto__":{"x":1}}')), 400, { type: T.invalidRequest });
-    expectProblem(() => parseBinaryBody(frame('{"constructor":{"prototype":{"x":1}}}')), 400, { type: T.invalidRequest });
-    expect(parseBinaryBody(frame('{"constructor":"ok","s":"\\u0041"}')).header).toEqual({ constructor: 'ok', s: 'A' });
+    expectProblem(() => parseBinaryBody(binaryFrame('{"a":{"__proto__":{"x":1}}}')), 400, { type: T.invalidRequest });
+    expectProblem(() => parseBinaryBody(binaryFrame('{"\\u005f_proto__":{"x":1}}')), 400, { type: T.invalidRequest });
+    expectProblem(() => parseBinaryBody(binaryFrame('{"constructor":{"prototype":{"x":1}}}')), 400, { type: T.invalidRequest });
+    expect(parseBinaryBody(binaryFrame('{"constructor":"ok","s":"\\u0041"}')).header).toEqual({ constructor: 'ok', s: 'A' });
   });
 });
 
