@@ -8,6 +8,7 @@ export interface Config {
   host: string;
   workers: number;
   maxQueue: number;
+  inlineMaxFlops: number;
   bodyLimitBytes: number;
   maxTensorElements: number;
   maxGraphNodes: number;
@@ -46,6 +47,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'HOST', key: 'host', kind: 'string', default: '0.0.0.0', doc: 'interface to listen on' },
   { env: 'WORKERS', key: 'workers', kind: 'int', default: () => availableParallelism(), doc: 'worker threads computing jobs (default: available cores)' },
   { env: 'MAX_QUEUE', key: 'maxQueue', kind: 'int', default: 256, doc: 'jobs waiting for a worker before new ones get 503' },
+  { env: 'INLINE_MAX_FLOPS', key: 'inlineMaxFlops', kind: 'int', default: 10_000, doc: 'a graph whose last run cost at most this many FLOPs (and at most 64 ops) runs on the main thread, not a worker: handing it over costs more than computing it (0: every job goes to the pool)' },
   { env: 'BODY_LIMIT_BYTES', key: 'bodyLimitBytes', kind: 'int', default: 64 * 1024 * 1024, doc: 'largest request body (413 above)' },
   { env: 'MAX_TENSOR_ELEMENTS', key: 'maxTensorElements', kind: 'int', default: 16_777_216, doc: 'elements of any one tensor, given or computed' },
   { env: 'MAX_GRAPH_NODES', key: 'maxGraphNodes', kind: 'int', default: 10_000, doc: 'ops in one graph (program statements and sub-expressions)' },

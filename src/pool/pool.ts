@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import { ProblemError } from '../errors.js';
 import { decodeAnswers, encodeBatch, type WireAnswers } from '../worker/batch-wire.js';
 import type { GraphJob, Job, JobOutcome, JobResults, WorkerData } from '../worker/job.js';
+import { InlineRunner } from './inline.js';
 
 // The worker must be JavaScript: from the built service it sits beside this
 // file's directory; under vitest (running src/*.ts) it is the built copy in dist/.
@@ -69,6 +70,7 @@ export class JobPool {
   private readonly freeSlots: number[];
   /** Slots of the jobs handed to piscina and not yet settled. */
   private readonly inflight = new Set<number>();
+  private readonly inline: InlineRunner;
 
   constructor(
     private readonly cfg: Config,
@@ -76,6 +78,7 @@ export class JobPool {
   ) {
     // Jobs in flight: the queue, the running ones, and ones past their deadline
     // whose worker has not yet stopped (at most one per worker).
+    this.inline = new InlineRunner(cfg.inlineMaxFlops, cfg.jobDeadlineMs);
     const slots = cfg.maxQueue + 2 * cfg.workers + 8;
     this.flags = new Int32Array(new SharedArrayBuffer(4 * slots));
     this.freeSlots = Array.from({ length: slots }, (_, i) => slots - 1 - i);
@@ -125,6 +128,7 @@ export class JobPool {
   }
 
   run<I extends JobInput>(input: I, options: RunOptions = {}): Promise<Extract<JobOutcome<JobResults[I['kind']]>, { ok: true }>> {
+    if (this.inline.accepts(input)) return this.runInline(input) as never;
     const slot = this.saturated ? undefined : this.freeSlots.pop();
     if (slot === undefined) {
       this.hooks.onJob?.({ kind: input.kind, waitMs: 0, runMs: 0, outcome: 'rejected' });
@@ -177,6 +181,24 @@ export class JobPool {
         },
       );
     });
+  }
+
+  /** A tiny job, run on this thread (pool/inline.ts) after the turn's I/O; reported like any other. */
+  private inlinePending: Array<{ input: Parameters<InlineRunner['run']>[0]; resolve: (o: JobOutcome<unknown>) => void; reject: (e: unknown) => void }> = [];
+  private runInline(input: Parameters<InlineRunner['run']>[0]): Promise<JobOutcome<unknown>> {
+    return new Promise((resolve, reject) => {
+      if (this.inlinePending.push({ input, resolve, reject }) === 1) setImmediate(() => this.flushInline());
+    });
+  }
+  private flushInline(): void {
+    const all = this.inlinePending;
+    this.inlinePending = [];
+    for (const { input, resolve, reject } of all) {
+      const o = this.inline.run(input);
+      this.hooks.onJob?.({ kind: 'graph', waitMs: 0, runMs: o.ok ? o.ms : 0, outcome: o.ok ? 'ok' : o.error.code === 'GS_cancelled' ? 'deadline' : 'error' });
+      if (o.ok) resolve(o);
+      else reject(engineProblem(o.error));
+    }
   }
 
   // Small jobs submitted in the same event-loop turn travel together: one

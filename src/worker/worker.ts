@@ -7,8 +7,8 @@ import { Piscina } from 'piscina';
 import { loadAddon } from '../native.js';
 import type { NativeOptimizeResult, NativeStepResult, NativeStateValue, NativeTensor } from '../native.js';
 import { decodeBatch, encodeAnswers, type WireBatch } from './batch-wire.js';
-import type { GraphJob, Job, JobOutcome, OptimizeJob, OptimizerStepJob, WorkerData } from './job.js';
-import { prepared } from './prepared.js';
+import { deadlineMs, elapsed, jobError, runGraphJob, type Done } from './graph-job.js';
+import type { Job, OptimizeJob, OptimizerStepJob, WorkerData } from './job.js';
 
 const addon = loadAddon();
 // One cancel flag per job slot, shared with the main thread (see pool.ts).
@@ -45,30 +45,6 @@ function moved(value: unknown, buffers: ArrayBuffer[]): unknown {
   } as never);
 }
 
-/** A job's outcome and the buffers to move with it. */
-interface Done {
-  outcome: JobOutcome<unknown>;
-  buffers: ArrayBuffer[];
-}
-
-const deadlineMs = (job: Job) => Math.max(1, job.deadlineAt - Date.now());
-const elapsed = (started: number) => performance.now() - started;
-
-function runGraph(job: GraphJob, cancel: Int32Array, started: number): Done {
-  const entry = prepared(addon, job.program);
-  const result = addon.runPrepared(entry.program, job.data, {
-    limits: job.limits,
-    cancel,
-    deadlineMs: deadlineMs(job),
-    dryRun: job.dryRun,
-    // Cost the job on shapes alone before the real run, until it has passed once.
-    check: !entry.checked,
-  });
-  if (!(result instanceof ArrayBuffer)) return { outcome: { ok: true, result, ms: elapsed(started) }, buffers: [] };
-  entry.checked = true;
-  return { outcome: { ok: true, result, ms: elapsed(started) }, buffers: [result] };
-}
-
 function runOptimizerStep(job: OptimizerStepJob, cancel: Int32Array, started: number): Done {
   const result = addon.optimizerStep({ ...job, cancel, deadlineMs: deadlineMs(job) });
   return { outcome: { ok: true, result, ms: elapsed(started) }, buffers: stepTransferables(result) };
@@ -95,7 +71,7 @@ function run(job: Job): Done {
       return { outcome: { ok: false, error: { code: 'GS_cancelled', message: 'the job passed its deadline (JOB_DEADLINE_MS) before a worker was free' } }, buffers: [] };
     switch (job.kind) {
       case 'graph':
-        return runGraph(job, cancel, started);
+        return runGraphJob(addon, job, cancel, started);
       case 'optimizerStep':
         return runOptimizerStep(job, cancel, started);
       case 'optimize':
@@ -103,9 +79,7 @@ function run(job: Job): Done {
     }
   } catch (e) {
     if (job.kind === 'optimize') job.progress?.close();
-    const err = e as { code?: string; message?: string; node?: number };
-    const error = { code: typeof err.code === 'string' ? err.code : 'GS_internal', message: String(err.message ?? e) };
-    return { outcome: { ok: false, error: typeof err.node === 'number' ? { ...error, node: err.node } : error }, buffers: [] };
+    return { outcome: { ok: false, error: jobError(e) }, buffers: [] };
   }
 }
 
