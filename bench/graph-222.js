@@ -6,7 +6,8 @@
 //     (bench/peers/tfjs/server.js), when bench/peers/tfjs/node_modules exists.
 // All targets listen at once on 127.0.0.1 and are loaded in turn (interleaved rounds).
 // Env: DURATION (s per target, default 10), ROUNDS (default 3), CONNECTIONS
-// (default 50), WORKERS (default 2), LAT_DURATION (s at 1 connection per
+// (default 50), WORKERS (default 2: processes of each target but the echo),
+// GS_THREADS (worker threads per gradserve process, default 1), LAT_DURATION (s at 1 connection per
 // target for the latency alone, default 3; 0 skips).
 import { fileURLToPath } from 'node:url';
 import { HOST, PYTHON, START_ARGS, fmt, freePort, load, median, pythonHas, startService, table, tfjsInstalled } from './lib.js';
@@ -32,14 +33,24 @@ export const BODY = JSON.stringify({
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+/** Worker threads per gradserve process (GS_THREADS, default 1). */
+const GS_THREADS = Number(process.env.GS_THREADS ?? 1);
+
 const TARGETS = {
+  // PROCESSES HTTP processes (node:cluster, src/cluster.ts) with WORKERS
+  // worker threads each: like the peers' WORKERS processes. The 2-2-2 net is
+  // tiny, so each process computes it on its main thread (INLINE_MAX_FLOPS)
+  // and its one worker thread stays for larger jobs.
   gradserve: (port, workers) =>
     startService('gradserve', process.execPath, START_ARGS, {
-      env: { PORT: String(port), HOST, WORKERS: String(workers), LOG_LEVEL: 'warn' },
+      env: { PORT: String(port), HOST, PROCESSES: String(workers), WORKERS: String(GS_THREADS), LOG_LEVEL: 'warn' },
       port,
     }).then((s) => ({ ...s, path: '/v1/graph' })),
   echo: (port) =>
-    startService('echo', process.execPath, ['bench/peers/echo.js'], { env: { PORT: String(port), HOST }, port }).then((s) => ({ ...s, path: '/echo' })),
+    startService('echo', process.execPath, ['bench/peers/echo.js'], { env: { PORT: String(port), HOST, WORKERS: '1' }, port }).then((s) => ({ ...s, path: '/echo' })),
+  // The same echo in WORKERS processes: shows whether one process was the ceiling's limit.
+  echo2: (port, workers) =>
+    startService('echo', process.execPath, ['bench/peers/echo.js'], { env: { PORT: String(port), HOST, WORKERS: String(workers) }, port }).then((s) => ({ ...s, path: '/echo' })),
   // uvicorn's --workers = WORKERS processes, one torch thread each.
   torch: (port, workers) =>
     startService(
@@ -59,6 +70,7 @@ const TARGETS = {
 export const LABELS = {
   gradserve: 'gradserve /v1/graph',
   echo: 'fastify echo (ceiling)',
+  echo2: 'fastify echo, WORKERS processes',
   torch: 'fastapi+torch',
   tfjs: 'fastify+tfjs (cpu backend)',
 };
@@ -71,7 +83,7 @@ async function post(url) {
 /** Runs the scenario; returns {rows, notes} and prints a table. */
 export async function run({ duration = Number(process.env.DURATION ?? 10), connections = Number(process.env.CONNECTIONS ?? 50), workers = Number(process.env.WORKERS ?? 2), rounds = Number(process.env.ROUNDS ?? 3), latDuration = Number(process.env.LAT_DURATION ?? 3) } = {}) {
   process.chdir(root);
-  const names = ['gradserve', 'echo'];
+  const names = ['gradserve', 'echo', 'echo2'];
   const notes = [`program: ${JSON.stringify(PROGRAM)}`];
   if (pythonHas('fastapi', 'uvicorn', 'torch')) names.push('torch');
   else notes.push('fastapi+torch peer skipped: /usr/bin/python3 cannot import fastapi, uvicorn and torch (run bench/peers/install.sh)');
@@ -120,7 +132,7 @@ export async function run({ duration = Number(process.env.DURATION ?? 10), conne
   const rows = [['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'gradserve / target', '1 connection: p50 / p99 ms']];
   for (const [name, r] of Object.entries(results))
     rows.push([LABELS[name], fmt(r.rps, 0), fmt(r.p50, 1), fmt(r.p99, 1), r.errors, r.non2xx, fmt(g.rps / r.rps, 2), r.p99at1 === undefined ? '-' : `${fmt(r.p50at1, 1)} / ${fmt(r.p99at1, 1)}`]);
-  console.log(`\ngraph-222: ${connections} connections, ${duration} s per target in ${rounds} interleaved rounds, WORKERS=${workers} (gradserve workers, uvicorn and tfjs processes)`);
+  console.log(`\ngraph-222: ${connections} connections, ${duration} s per target in ${rounds} interleaved rounds, WORKERS=${workers} (gradserve, uvicorn and tfjs processes; gradserve with ${GS_THREADS} worker thread${GS_THREADS === 1 ? '' : 's'} each)`);
   console.log(table(rows));
   notes.forEach((n) => console.log('  ' + n));
   return { rows, notes, results, config: { connections, duration, rounds, workers } };

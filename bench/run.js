@@ -48,7 +48,7 @@ if (g) {
   for (const [name, t] of Object.entries(r)) {
     if (name === 'gradserve') continue;
     const ratio = gs.rps / t.rps;
-    rows.push(['graph-222', { echo: 'fastify echo (ceiling)', torch: 'fastapi+torch', tfjs: 'fastify+tfjs' }[name] ?? name, `${fmt(t.rps, 0)} req/s, p99 ${fmt(t.p99, 0)} ms, ${t.errors + t.non2xx} failed`, `${fmt(ratio, 2)} (gradserve req/s ÷ this)`, goals[name]?.[0] ?? '', goals[name] ? verdict(goals[name][1](ratio) && gs.errors + gs.non2xx === 0) : '']);
+    rows.push(['graph-222', { echo: 'fastify echo (ceiling)', echo2: 'fastify echo, 2+ processes', torch: 'fastapi+torch', tfjs: 'fastify+tfjs' }[name] ?? name, `${fmt(t.rps, 0)} req/s, p99 ${fmt(t.p99, 0)} ms, ${t.errors + t.non2xx} failed`, `${fmt(ratio, 2)} (gradserve req/s ÷ this)`, goals[name]?.[0] ?? '', goals[name] ? verdict(goals[name][1](ratio) && gs.errors + gs.non2xx === 0) : '']);
   }
 }
 
