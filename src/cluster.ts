@@ -20,6 +20,8 @@ const EARLY_EXIT_MS = 10_000;
 /** This many early exits within CRASH_WINDOW_MS: a crash loop, the primary gives up. */
 const MAX_EARLY_EXITS = 5;
 const CRASH_WINDOW_MS = 60_000;
+/** A stop signal this soon after the first is the same one delivered twice. */
+const SAME_SIGNAL_MS = 1000;
 
 export function runPrimary(cfg: Config): void {
   // Synchronous writes: the primary logs little, and its lines must be out,
@@ -87,12 +89,18 @@ export function runPrimary(cfg: Config): void {
     fork();
   });
 
+  let stopSignalAt = 0;
   for (const s of ['SIGTERM', 'SIGINT'] as const)
     process.on(s, () => {
+      const now = performance.now();
       if (!stopping) {
+        stopSignalAt = now;
         log.info({ signal: s }, 'shutting down');
         return stop(s);
       }
+      // The same stop delivered twice: a terminal's Ctrl-C reaches the whole
+      // process group, and a wrapper (npm start, timeout) forwards it again.
+      if (now - stopSignalAt < SAME_SIGNAL_MS) return;
       // A second signal (Ctrl-C twice): stop now, as a single process does.
       log.error({ signal: s }, `second ${s}, killing the processes`);
       for (const w of forkedAt.keys()) w.process.kill('SIGKILL');
