@@ -42,8 +42,9 @@ EXPOSE 8080
 # The image has no curl: Node's fetch checks liveness (GET /healthz).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# Node as PID 1 would ignore SIGTERM without a handler; src/server.ts has one
-# (close: stop accepting, finish in-flight jobs, stop the workers). --init
-# (compose: init: true) reaps zombies.
+# Node as PID 1 would ignore SIGTERM without a handler; src/serve.ts has one
+# (close: stop accepting, finish in-flight jobs, stop the workers), and with
+# PROCESSES > 1 the cluster primary (src/cluster.ts) forwards it to each
+# process. --init (compose: init: true) reaps zombies.
 STOPSIGNAL SIGTERM
 CMD ["node", "dist/server.js"]

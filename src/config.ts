@@ -7,6 +7,7 @@ export interface Config {
   port: number;
   host: string;
   workers: number;
+  processes: number;
   maxQueue: number;
   inlineMaxFlops: number;
   bodyLimitBytes: number;
@@ -39,6 +40,8 @@ interface Setting {
   key: keyof Config;
   kind: Kind;
   default: number | string | undefined | (() => number);
+  /** Smallest value accepted (ints; 0 when absent). */
+  min?: number;
   doc: string;
 }
 
@@ -46,6 +49,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'PORT', key: 'port', kind: 'int', default: 8080, doc: 'TCP port to listen on' },
   { env: 'HOST', key: 'host', kind: 'string', default: '0.0.0.0', doc: 'interface to listen on' },
   { env: 'WORKERS', key: 'workers', kind: 'int', default: () => availableParallelism(), doc: 'worker threads computing jobs (default: available cores)' },
+  { env: 'PROCESSES', key: 'processes', kind: 'int', default: 1, min: 1, doc: 'HTTP processes sharing the port (node:cluster); each runs its own WORKERS worker threads' },
   { env: 'MAX_QUEUE', key: 'maxQueue', kind: 'int', default: 256, doc: 'jobs waiting for a worker before new ones get 503' },
   { env: 'INLINE_MAX_FLOPS', key: 'inlineMaxFlops', kind: 'int', default: 10_000, doc: 'a graph whose last run cost at most this many FLOPs (and at most 64 ops) runs on the main thread, not a worker: handing it over costs more than computing it (0: every job goes to the pool)' },
   { env: 'BODY_LIMIT_BYTES', key: 'bodyLimitBytes', kind: 'int', default: 64 * 1024 * 1024, doc: 'largest request body (413 above)' },
@@ -87,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     if (s.kind === 'int') {
       const n = Number(raw);
       if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${s.env} must be a non-negative integer, got '${raw}'`);
+      if (n < (s.min ?? 0)) throw new Error(`${s.env} must be at least ${s.min}, got '${raw}'`);
       out[s.key] = n;
     } else {
       out[s.key] = raw;

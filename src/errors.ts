@@ -34,6 +34,7 @@ export const PROBLEMS = {
   invalidArgument: { type: '/problems/invalid-argument', title: 'Invalid argument', status: 422 },
   cycle: { type: '/problems/cycle', title: 'Cycle in graph', status: 422 },
   overloaded: { type: '/problems/overloaded', title: 'Service overloaded', status: 503 },
+  metricsUnavailable: { type: '/problems/metrics-unavailable', title: 'Metrics unavailable', status: 503 },
   deadlineExceeded: { type: '/problems/deadline-exceeded', title: 'Deadline exceeded', status: 504 },
   internal: { type: '/problems/internal', title: 'Internal error', status: 500 },
 } as const satisfies Record<string, ProblemKind>;

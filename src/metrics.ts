@@ -1,10 +1,15 @@
 // GET /metrics (Prometheus text format, prom-client) and one log line per
-// request. Each app has its own registry (tests build many apps). Labels are
+// request. Each app has its own registry (tests build many apps); in a
+// process of a cluster (PROCESSES > 1) a scrape answers the aggregate of every
+// process's registry (src/cluster-metrics.ts). Labels are
 // the route pattern (never the raw URL), the method and the status; job
 // timings come from the pool's onJob hook. Logs carry the request id, route,
 // status, job time and duration — never a body, so never tensor data.
+import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { clusterMetricsText, shareMetrics } from './cluster-metrics.js';
+import { ProblemError } from './errors.js';
 import type { JobEvent, JobPool, PoolHooks } from './pool/pool.js';
 
 export interface Metrics {
@@ -49,6 +54,7 @@ function reasonOf(status: number, payload: unknown): string {
   if (/event loop/.test(text)) return 'event_loop';
   if (/heap|memory/.test(text)) return 'heap';
   if (/shutting down|closing/.test(text)) return 'shutdown';
+  if (/metrics of the other processes/.test(text)) return 'metrics';
   return 'queue_full';
 }
 
@@ -76,8 +82,21 @@ export function installMetrics(app: FastifyInstance, metrics: Metrics, pool: Job
       req.log.info({ route, method: req.method, status: reply.statusCode, ms: Math.round(ms * 1000) / 1000, ...(jobMs !== undefined ? { jobMs: Number(jobMs) } : {}) }, 'request');
     done();
   });
+  const inCluster = cluster.isWorker;
+  if (inCluster) shareMetrics(registry);
   app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: false } }, async (_req, reply) => {
+    if (!inCluster) {
+      reply.type(registry.contentType);
+      return registry.metrics();
+    }
+    let text: string;
+    try {
+      text = await clusterMetricsText();
+    } catch (e) {
+      // A partial sum would look like a drop in every counter: no answer is better.
+      throw new ProblemError('metricsUnavailable', `the metrics of the other processes did not arrive (${(e as Error).message}); scrape again`);
+    }
     reply.type(registry.contentType);
-    return registry.metrics();
+    return text;
   });
 }

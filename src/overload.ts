@@ -5,6 +5,7 @@
 // parsed, as a problem+json 503 with Retry-After. /readyz reports the same.
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import cluster from 'node:cluster';
 import { getHeapStatistics } from 'node:v8';
 import type { Socket } from 'node:net';
 import { AcceptQueueProbe, BodyBudget, LATE_MS, mib } from './admission.js';
@@ -40,7 +41,12 @@ export async function installOverload(app: FastifyInstance, cfg: Config, pool: J
   const budget = new BodyBudget(cfg.maxInflightBodyBytes);
   const probe = new AcceptQueueProbe(app.server);
   states.set(app, { budget, probe });
-  app.server.once('listening', () => probe.start());
+  // Not in a process of a cluster (PROCESSES > 1): there the primary accepts
+  // connections and hands them round-robin to the processes, so the kernel's
+  // accept queue is not this process's, and the probe's own connection may be
+  // handed to another process: this one would never see it accepted and would
+  // count an ever-growing wait (readiness lost for good).
+  if (!cluster.isWorker) app.server.once('listening', () => probe.start());
   app.addHook('preClose', async () => probe.stop());
   app.addHook('onClose', async () => probe.stop());
   let shedAt = -Infinity; // last refusal of a POST /v1/*, for any reason

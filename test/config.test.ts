@@ -18,6 +18,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT must be a non-negative integer/);
   });
 
+  it('runs one HTTP process unless PROCESSES asks for more, and never none', () => {
+    expect(loadConfig({}).processes).toBe(1);
+    expect(loadConfig({ PROCESSES: '4' }).processes).toBe(4);
+    expect(() => loadConfig({ PROCESSES: '0' })).toThrow(/PROCESSES must be at least 1, got '0'/);
+  });
+
   it("matches the README's configuration table (regenerate with `node -e` per README)", () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     expect(readme).toContain(configTableMarkdown());
