@@ -4,6 +4,8 @@
 
 #include "autograd.h"
 #include "errors.h"
+#include "ops/linalg.h"
+#include "ops/shape.h"
 
 namespace gs {
 
@@ -58,6 +60,61 @@ const Tensor& slot_tensor(const std::vector<Slot>& slots, int s) {
   return sl.t;
 }
 
+// Transposes that feed only matrix products (`x @ w.T`): copying the
+// transpose and then copying its gradient back costs more than a small
+// graph's products, and the GEMM reads either layout. deferrable[j] is true
+// for node j, a t/transpose whose result every use reads as an operand of
+// matmul or mm, and which is not an output, not differentiated and not the
+// backward's `of` or grad_output.
+enum class ProductOp { None, Matmul, Mm };
+
+ProductOp product_op(const IRNode& n) {
+  if (n.op->name == "matmul") return ProductOp::Matmul;
+  if (n.op->name == "mm") return ProductOp::Mm;
+  return ProductOp::None;
+}
+
+bool is_transpose_node(const IRNode& n) {
+  if (n.op->name == "t") return n.args.size() == 1;
+  return n.op->name == "transpose" && n.args.size() == 3 && n.args[1].kind == Value::Kind::Number && n.args[2].kind == Value::Kind::Number;
+}
+
+std::vector<bool> deferrable_transposes(const IRProgram& p, const std::vector<int>& keep) {
+  const size_t n = static_cast<size_t>(p.num_inputs) + p.nodes.size();
+  std::vector<bool> cand(n, false);
+  bool any = false;
+  for (size_t j = 0; j < p.nodes.size(); ++j)
+    if (is_transpose_node(p.nodes[j]) && p.nodes[j].args[0].kind == Value::Kind::Tensor) cand[static_cast<size_t>(p.num_inputs) + j] = any = true;
+  if (!any) return cand;
+  auto drop = [&](int s) { if (s >= 0 && static_cast<size_t>(s) < n) cand[static_cast<size_t>(s)] = false; };
+  for (int s : keep) drop(s);
+  for (int s : p.wrt) drop(s);
+  drop(p.of);
+  drop(p.grad_output);
+  for (const auto& node : p.nodes) {
+    const bool product = product_op(node) != ProductOp::None;
+    for (size_t a = 0; a < node.args.size(); ++a) {
+      if (!(product && a < 2)) drop(node.args[a].slot);
+      for (int s : node.args[a].slots) drop(s);
+    }
+  }
+  return cand;
+}
+
+// For a deferrable transpose node: whether its input can be read transposed
+// by the products (the node is then skipped), else it runs as written.
+bool transposes_last_two(const IRNode& node, const Tensor& x) {
+  const int64_t d = x.dim();
+  if (node.op->name == "t") return d == 2;
+  if (d < 2) return false;
+  const double d0 = node.args[1].number, d1 = node.args[2].number;
+  auto norm = [d](double v) { return v < 0 ? static_cast<int64_t>(v) + d : static_cast<int64_t>(v); };
+  if (d0 != static_cast<double>(static_cast<int64_t>(d0)) || d1 != static_cast<double>(static_cast<int64_t>(d1))) return false;
+  if (d0 < -static_cast<double>(d) || d0 >= static_cast<double>(d) || d1 < -static_cast<double>(d) || d1 >= static_cast<double>(d)) return false;
+  const int64_t a = norm(d0), b = norm(d1);
+  return (a == d - 2 && b == d - 1) || (a == d - 1 && b == d - 2);
+}
+
 }  // namespace
 
 RunResult execute(const IRProgram& p, std::vector<Tensor> inputs, const RunOptions& o) {
@@ -76,6 +133,10 @@ RunResult execute(const IRProgram& p, std::vector<Tensor> inputs, const RunOptio
   }
   const std::vector<bool> rec = slots_to_record(p);
   const std::vector<bool> wrt = slots_differentiated(p);
+  const bool fuse = o.fuse_keep != nullptr && !o.meta;
+  const std::vector<bool> deferrable = fuse ? deferrable_transposes(p, *o.fuse_keep) : std::vector<bool>();
+  // deferred[s]: slot s is the transpose of slot deferred[s]-1, not computed (0: computed).
+  std::vector<int> deferred(fuse ? static_cast<size_t>(p.num_inputs) + p.nodes.size() : 0, 0);
 
   RunResult r;
   r.slots.resize(static_cast<size_t>(p.num_inputs) + p.nodes.size());
@@ -84,12 +145,53 @@ RunResult execute(const IRProgram& p, std::vector<Tensor> inputs, const RunOptio
     r.slots[i].t = inputs[i];
   }
 
+  // Runs transpose node j as written (its slot was deferred and a use needs it after all).
+  auto materialize = [&](int s) {
+    const size_t j = static_cast<size_t>(s - p.num_inputs);
+    try {
+      std::vector<Value> args = p.nodes[j].args;
+      args[0].tensor = slot_tensor(r.slots, args[0].slot);
+      GradModeGuard mode(rec[static_cast<size_t>(s)]);
+      r.slots[static_cast<size_t>(s)].t = p.nodes[j].op->fn(Args(args)).at(0);
+      deferred[static_cast<size_t>(s)] = 0;
+    } catch (Error& e) {
+      if (e.node < 0) e.node = static_cast<int>(j);
+      throw;
+    }
+  };
+
   for (size_t i = 0; i < p.nodes.size(); ++i) {
     const IRNode& node = p.nodes[i];
     const size_t slot = static_cast<size_t>(p.num_inputs) + i;
     try {
       c.check_cancel();
       c.add_op();
+      if (fuse && deferrable[slot] && transposes_last_two(node, slot_tensor(r.slots, node.args[0].slot))) {
+        deferred[slot] = node.args[0].slot + 1;
+        continue;
+      }
+      if (fuse) {
+        const ProductOp prod = product_op(node);
+        if (prod != ProductOp::None && node.args.size() >= 2 && node.args[0].kind == Value::Kind::Tensor && node.args[1].kind == Value::Kind::Tensor) {
+          const int sa = node.args[0].slot, sb = node.args[1].slot;
+          const int fa = deferred.at(static_cast<size_t>(sa)), fb = deferred.at(static_cast<size_t>(sb));
+          if (fa || fb) {
+            const Tensor& a = slot_tensor(r.slots, fa ? fa - 1 : sa);
+            const Tensor& b = slot_tensor(r.slots, fb ? fb - 1 : sb);
+            // Both at least 2-D (mm: exactly): one product with transpose flags.
+            // Otherwise the transposes are made as written and the op runs as usual.
+            const bool fits = prod == ProductOp::Mm ? a.dim() == 2 && b.dim() == 2 : a.dim() >= 2 && b.dim() >= 2;
+            if (fits) {
+              GradModeGuard mode(rec[slot]);
+              r.slots[slot].t = op::matmul_transposed(a, fa != 0, b, fb != 0);
+              if (wrt[slot]) make_differentiable(r.slots[slot].t);
+              continue;
+            }
+            if (fa) materialize(sa);
+            if (fb && sb != sa) materialize(sb);
+          }
+        }
+      }
       std::vector<Value> args = node.args;
       for (auto& a : args) {
         if (a.kind == Value::Kind::Tensor) a.tensor = slot_tensor(r.slots, a.slot);

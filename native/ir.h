@@ -39,6 +39,12 @@ struct RunOptions {
   // An absolute deadline instead (a loop of runs shares one job deadline).
   bool has_deadline_at = false;
   std::chrono::steady_clock::time_point deadline_at;
+  // Slots the caller reads after a real run (its outputs). When given, a
+  // transpose (`.T`, `.mT`, transpose(-2, -1)) whose only uses are operands of
+  // matmul/mm is not copied: the products read its input with a transpose
+  // flag. Meta runs (the cost model, dry runs) never fuse, so their figures
+  // and every slot's shape stay as written.
+  const std::vector<int>* fuse_keep = nullptr;
 };
 
 struct RunResult {

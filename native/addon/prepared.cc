@@ -225,6 +225,7 @@ Napi::Value RunPrepared(const Napi::CallbackInfo& info) {
       if (dry_run) return write_run_result(env, m, std::vector<bool>(m.slots.size(), false));
     }
     const RunData data = read_data(p, info[1]);
+    opts.fuse_keep = &p.outputs;  // only the outputs are read back: transposes may fuse into products
     RunResult r = execute(p.prog, run_inputs(p, data, false, opts.limits), opts);
     return pack_result(env, p, r);
   });

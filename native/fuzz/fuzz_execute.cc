@@ -113,6 +113,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (grads[i]) p.wrt.push_back(i);
     if (r.bit()) p.grad_output = r.u8() % (ni + nn);
   }
+  // The real run may fuse transposes into products (as RunPrepared does), keeping one slot as an output.
+  const bool fuse = r.bit();
+  std::vector<int> keep;
+  if (r.bit()) keep.push_back(r.u8() % (ni + nn));
   RunOptions o;
   o.limits.max_bytes = 64 << 20;
   o.limits.max_flops = 200'000'000;
@@ -135,6 +139,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       inputs.push_back(t);
     }
     o.meta = false;
+    if (fuse) o.fuse_keep = &keep;
     execute(p, inputs, o);
   } catch (const std::exception&) {
     // A typed engine error (or a refused limit): the service answers 4xx.

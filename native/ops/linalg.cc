@@ -86,12 +86,22 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b) { return matmul_t(a, b, false
 
 }  // namespace
 
+static void check_same_dtype(const Tensor& a, const Tensor& b) {
+  if (a.dtype() != b.dtype())
+    throw DTypeError(std::string("expected m1 and m2 to have the same dtype, but got: ") + dtype_name(a.dtype()) + " != " + dtype_name(b.dtype()));
+}
+
+Tensor matmul_transposed(const Tensor& a, bool ta, const Tensor& b, bool tb) {
+  if (a.dim() < 2 || b.dim() < 2) throw ValueError("internal: matmul_transposed needs operands of at least 2 dimensions");
+  check_same_dtype(a, b);
+  return matmul_t(a, b, ta, tb);
+}
+
 Tensor matmul(const Tensor& a, const Tensor& b) {
   if (a.dim() == 0 || b.dim() == 0)
     throw ShapeError("both arguments to matmul need to be at least 1D, but they are " + std::to_string(a.dim()) + "D and " +
                      std::to_string(b.dim()) + "D");
-  if (a.dtype() != b.dtype())
-    throw DTypeError(std::string("expected m1 and m2 to have the same dtype, but got: ") + dtype_name(a.dtype()) + " != " + dtype_name(b.dtype()));
+  check_same_dtype(a, b);
   if (a.dim() == 1 && b.dim() == 1) {
     if (a.numel() != b.numel())
       throw ShapeError("inconsistent tensor size, expected tensor [" + std::to_string(a.numel()) + "] and src [" + std::to_string(b.numel()) +
