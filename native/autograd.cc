@@ -88,7 +88,7 @@ std::vector<Tensor> grad(const Tensor& y, const std::vector<Tensor>& xs, const T
       const auto& fn = t.grad_fn();
       auto it = acc.find(t.impl());
       if (!fn || it == acc.end()) continue;
-      ctx().check_cancel();
+      ctx().check_cancel_between_ops();
       Tensor g = it->second;
       // A target that is also an intermediate keeps its gradient (like retain_grad).
       if (!reach.targets.count(t.impl())) acc.erase(it);

@@ -37,4 +37,15 @@ void ExecContext::check_cancel() const {
     throw CancelledError("the job passed its deadline (JOB_DEADLINE_MS) and was stopped");
 }
 
+void ExecContext::check_cancel_between_ops() {
+  if (cancel_flag && *cancel_flag != 0) throw CancelledError("the job was cancelled");
+  if (!has_deadline) return;
+  const int64_t work = bytes + flops;
+  if (++ops_since_clock_ < kClockEveryOps && work - work_at_clock_ < kClockEveryWork) return;
+  ops_since_clock_ = 0;
+  work_at_clock_ = work;
+  if (std::chrono::steady_clock::now() > deadline)
+    throw CancelledError("the job passed its deadline (JOB_DEADLINE_MS) and was stopped");
+}
+
 }  // namespace gs

@@ -31,7 +31,19 @@ struct ExecContext {
   void add_op();
   // Throws CancelledError when the job was cancelled or is past its deadline.
   void check_cancel() const;
+  // The same between two ops: the cancel flag every time, the clock only once
+  // kClockEveryOps ops or kClockEveryWork bytes + FLOPs have passed since it
+  // was last read (a clock read costs more than a tiny op; a long kernel
+  // checks inside itself).
+  void check_cancel_between_ops();
+
+ private:
+  int64_t work_at_clock_ = 0;
+  int ops_since_clock_ = 0;
 };
+
+constexpr int kClockEveryOps = 16;
+constexpr int64_t kClockEveryWork = int64_t{1} << 20;
 
 ExecContext& ctx();
 

@@ -160,11 +160,12 @@ RunResult execute(const IRProgram& p, std::vector<Tensor> inputs, const RunOptio
     }
   };
 
+  std::vector<Value> args;  // a node's arguments with their tensors bound
   for (size_t i = 0; i < p.nodes.size(); ++i) {
     const IRNode& node = p.nodes[i];
     const size_t slot = static_cast<size_t>(p.num_inputs) + i;
     try {
-      c.check_cancel();
+      c.check_cancel_between_ops();
       c.add_op();
       if (fuse && deferrable[slot] && transposes_last_two(node, slot_tensor(r.slots, node.args[0].slot))) {
         deferred[slot] = node.args[0].slot + 1;
@@ -192,7 +193,7 @@ RunResult execute(const IRProgram& p, std::vector<Tensor> inputs, const RunOptio
           }
         }
       }
-      std::vector<Value> args = node.args;
+      args = node.args;  // reuses the previous node's allocations
       for (auto& a : args) {
         if (a.kind == Value::Kind::Tensor) a.tensor = slot_tensor(r.slots, a.slot);
         else if (a.kind == Value::Kind::TensorList)
