@@ -119,6 +119,12 @@ std::vector<Tensor> grad(const Tensor& y, const std::vector<Tensor>& xs, const T
 
 Tensor jacobian(const Tensor& y, const Tensor& x, bool create_graph) {
   int64_t m = y.numel();
+  Shape out_shape = y.shape();
+  out_shape.insert(out_shape.end(), x.shape().begin(), x.shape().end());
+  // An integer or bool y depends on nothing differentiably (grad gives zeros,
+  // as torch.autograd.functional.jacobian does); its one-hot seeds below are
+  // written as float or double and would not fit its elements.
+  if (!is_floating(y.dtype())) return Tensor::zeros(out_shape, x.dtype());
   std::vector<Tensor> rows;
   rows.reserve(static_cast<size_t>(m));
   Shape flat_y{m};
@@ -131,8 +137,6 @@ Tensor jacobian(const Tensor& y, const Tensor& x, bool create_graph) {
     }
     rows.push_back(op::reshape(grad(y, {x}, e.with_shape(y.shape()), create_graph)[0], {x.numel()}));
   }
-  Shape out_shape = y.shape();
-  out_shape.insert(out_shape.end(), x.shape().begin(), x.shape().end());
   if (m == 0) return Tensor::zeros(out_shape, x.dtype());
   return op::reshape(op::stack(rows, 0), out_shape);
 }

@@ -98,6 +98,23 @@ describe('big derivatives', () => {
     expect(r.ms).toBeLessThan(2000);
   });
 
+  // Found by the libFuzzer target (native/fuzz/crashes/): the jacobian's
+  // one-hot seeds were written as doubles into a bool y's one-byte elements,
+  // past the end of its buffer. A bool or integer y has a zero Jacobian
+  // (torch.autograd.functional.jacobian gives zeros of x's dtype).
+  it('jacobian of a bool or int64 output: zeros of shape y + x, nothing written out of bounds', async () => {
+    const x = Array.from({ length: 300 }, (_, i) => i - 150.5);
+    const bool = await graph({ inputs: { x }, program: 'j = jacobian(x > 0, x)\ns = j.abs().sum()', outputs: ['s', 'j'] });
+    expect(bool.status, JSON.stringify(bool.body)).toBe(200);
+    expect(bool.body.outputs.j.shape).toEqual([300, 300]);
+    expect(bool.body.outputs.j.dtype).toBe('float32');
+    expect(bool.body.outputs.s.data).toBe(0);
+    const int = await graph({ inputs: { x: { data: [1, 2], dtype: 'float64' }, i: { data: [[1, 2], [3, 4]], dtype: 'int64' } }, program: 'j = jacobian(i * 2, x)' });
+    expect(int.status, JSON.stringify(int.body)).toBe(200);
+    expect(int.body.outputs.j).toEqual({ shape: [2, 2, 2], dtype: 'float64', data: [[[0, 0], [0, 0]], [[0, 0], [0, 0]]] });
+    await stillServes();
+  });
+
   it('grad nested 6 deep: the 6th derivative of x**6 at x=1 is 720', async () => {
     const r = await graph({
       inputs: { x: { data: 1, dtype: 'float64' } },
