@@ -58,6 +58,16 @@ Tensor scalar_like(double v, const Tensor& like) {
   return Tensor::scalar(v, is_floating(like.dtype()) ? like.dtype() : (std::floor(v) == v ? DType::Int64 : DType::Float32));
 }
 
+// PyTorch's alpha_check. An integer result takes alpha as an integer: a
+// non-integral, non-finite or out-of-range alpha would be converted with
+// undefined behaviour (found by the libFuzzer target). A whole-number double
+// passes, since a JSON number cannot say whether it was written `2` or `2.0`.
+void check_alpha(DType dt, double alpha) {
+  if (is_floating(dt)) return;
+  if (!(alpha >= -9.2233720368547758e18 && alpha < 9.2233720368547758e18) || alpha != std::trunc(alpha))
+    throw DTypeError("For integral input tensors, argument alpha must not be a floating point number.");
+}
+
 void no_bool_sub(DType dt) {
   if (dt == DType::Bool)
     throw DTypeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.");
@@ -74,6 +84,7 @@ Tensor to_dtype(const Tensor& x, DType dtype) {
 
 Tensor add(const Tensor& a, const Tensor& b, double alpha) {
   DType dt = arith_type(a, b);
+  check_alpha(dt, alpha);
   Tensor out = alpha == 1.0 ? binary(a, b, dt, dt, [](auto x, auto y) { return wrap_add(x, y); })
                             : binary(a, b, dt, dt, [alpha](auto x, auto y) { return x + static_cast<decltype(x)>(alpha) * y; });
   if (!recording(a, b)) return out;
@@ -85,6 +96,7 @@ Tensor add(const Tensor& a, const Tensor& b, double alpha) {
 Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
   DType dt = arith_type(a, b);
   no_bool_sub(dt);
+  check_alpha(dt, alpha);
   Tensor out = alpha == 1.0 ? binary(a, b, dt, dt, [](auto x, auto y) { return wrap_sub(x, y); })
                             : binary(a, b, dt, dt, [alpha](auto x, auto y) { return x - static_cast<decltype(x)>(alpha) * y; });
   if (!recording(a, b)) return out;

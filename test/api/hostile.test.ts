@@ -138,6 +138,27 @@ describe('big derivatives', () => {
 });
 
 describe('odd values', () => {
+  // Found by the libFuzzer target: a non-finite alpha on int64 tensors was
+  // converted to an integer (undefined behaviour). PyTorch's alpha_check.
+  it('add/sub of int64 tensors with a non-integral or infinite alpha: 422 with PyTorch\'s message; a whole alpha works', async () => {
+    const i = { data: [1, 2], dtype: 'int64' };
+    for (const alpha of ['math.inf', 'math.nan', '0.5', '1e300']) {
+      for (const op of ['add', 'sub']) {
+        const r = await graph({ inputs: { i }, program: `y = torch.${op}(i, i, alpha=${alpha})` });
+        expect(r.status, `${op} alpha=${alpha}: ${JSON.stringify(r.body)}`).toBe(422);
+        expect(r.body.detail).toBe('For integral input tensors, argument alpha must not be a floating point number.');
+      }
+    }
+    // (-math.inf is an expression, neg(inf): refused earlier, as a tensor where a number goes.)
+    expect((await graph({ inputs: { i }, program: 'y = torch.add(i, i, alpha=-math.inf)' })).status).toBe(422);
+    const ok = await graph({ inputs: { i }, program: 'y = torch.add(i, i, alpha=2)\nz = torch.sub(i, i, alpha=-3)', outputs: ['y', 'z'] });
+    expect(ok.status).toBe(200);
+    expect([ok.body.outputs.y.data, ok.body.outputs.z.data]).toEqual([[3, 6], [4, 8]]);
+    const f = await graph({ inputs: { x: [1.5, 2] }, program: 'y = torch.add(x, x, alpha=0.5)' });
+    expect(f.body.outputs.y.data).toEqual([2.25, 3]);
+    await stillServes();
+  });
+
   it('NaN and ±Infinity given as strings propagate and come back as strings', async () => {
     const r = await graph({
       inputs: { a: 'NaN', b: 'Infinity', c: { data: ['-Infinity', 1, 'NaN'], dtype: 'float64' } },
