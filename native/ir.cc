@@ -1,6 +1,7 @@
 #include "ir.h"
 
 #include <chrono>
+#include <cmath>
 
 #include "autograd.h"
 #include "errors.h"
@@ -108,9 +109,10 @@ bool transposes_last_two(const IRNode& node, const Tensor& x) {
   if (node.op->name == "t") return d == 2;
   if (d < 2) return false;
   const double d0 = node.args[1].number, d1 = node.args[2].number;
+  // In range (NaN is not) and whole before any conversion to an integer.
+  auto valid = [d](double v) { return v >= -static_cast<double>(d) && v < static_cast<double>(d) && v == std::trunc(v); };
+  if (!valid(d0) || !valid(d1)) return false;
   auto norm = [d](double v) { return v < 0 ? static_cast<int64_t>(v) + d : static_cast<int64_t>(v); };
-  if (d0 != static_cast<double>(static_cast<int64_t>(d0)) || d1 != static_cast<double>(static_cast<int64_t>(d1))) return false;
-  if (d0 < -static_cast<double>(d) || d0 >= static_cast<double>(d) || d1 < -static_cast<double>(d) || d1 >= static_cast<double>(d)) return false;
   const int64_t a = norm(d0), b = norm(d1);
   return (a == d - 2 && b == d - 1) || (a == d - 1 && b == d - 2);
 }

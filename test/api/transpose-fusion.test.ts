@@ -131,6 +131,11 @@ describe('transposes fused into matrix products', () => {
     expect(threeD.status).toBe(422);
     expect(threeD.body.detail).toMatch(/t\(\) expects a tensor with <= 2 dimensions, but self is 3D/);
     expect(threeD.body.errors?.[0]?.column ?? threeD.body.column).toBeDefined();
+    // Odd dims are never converted by the fusion check: the transpose runs as written and refuses them.
+    for (const dims of ['1e300, 0', '0.5, 1', 'math.nan, 1', '2, 1']) {
+      const odd = await run({ inputs: { x: f64(ramp(2, 2, 0.1)), w: f64(ramp(2, 2, 0.2)) }, program: `y = x @ torch.transpose(w, ${dims})` });
+      expect(odd.status, `${dims}: ${JSON.stringify(odd.body)}`).toBe(422);
+    }
   });
 });
 
