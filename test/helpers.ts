@@ -1,5 +1,6 @@
 // Shared test helpers: one app per test file, JSON posts, tolerance checks.
 import type { FastifyInstance } from 'fastify';
+import { createServer } from 'node:net';
 import { buildApp } from '../src/app.js';
 import type { Config } from '../src/config.js';
 
@@ -44,5 +45,17 @@ export function close(actual: unknown, expected: unknown, rtol = 2e-4, atol = 1e
     if (Number.isNaN(y)) return Number.isNaN(x);
     if (!Number.isFinite(y)) return x === y;
     return Math.abs(x - y) <= atol + rtol * Math.abs(y);
+  });
+}
+
+/** A TCP port free on 127.0.0.1 right now (for services the tests spawn). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
   });
 }
