@@ -25,7 +25,10 @@ const cases = {
   'hessian of a 3000-wide function': ['/v1/graph', { inputs: { x: { data: Array(3000).fill(0.5), requires_grad: true } }, program: 'h = hessian((x.sin() * x).sum(), x)\ns = h.sum()', outputs: ['s'], encoding: 'base64' }],
   '4,500 statement chain of 300×300 ops': ['/v1/graph', { inputs: {}, program: ['v0 = ones([300, 300])', ...Array.from({ length: 4500 }, (_, i) => `v${i + 1} = (v${i} * 1.0001).tanh()`)].join('\n'), encoding: 'base64' }],
 };
-const small = { inputs: { x: 2 }, program: 'y = x * x' };
+// The next job must run on the worker to show that the worker is free: a tiny
+// graph would run on the main thread (INLINE_MAX_FLOPS) while the worker is
+// still ending the stopped job. 2·64³ FLOPs is over that bound and takes < 1 ms.
+const small = { program: 'y = (ones(64, 64) @ ones(64, 64)).sum()' };
 const failures = [];
 const rows = [];
 await request(svc.base, 'POST', '/v1/graph', small);
