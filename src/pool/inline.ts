@@ -6,7 +6,10 @@
 // program goes to the pool, which costs it on shapes first) and that cost is
 // tiny: INLINE_MAX_FLOPS and at most MAX_OPS ops, so the event loop is held
 // for tens of microseconds at most — less than parsing a small JSON body.
-// Everything else, and every other kind of job, goes to the pool.
+// Everything else, and every other kind of job, goes to the pool. The pool
+// runs a turn's inline jobs together once the turn's I/O is done
+// (setImmediate, pool.ts): answers then go out together, as a batch's do;
+// run inside each request's handler they cost more CPU per request.
 import { loadAddon, type NativeAddon } from '../native.js';
 import { jobError, runGraphJob } from '../worker/graph-job.js';
 import type { GraphJob, JobLimits, JobOutcome } from '../worker/job.js';
