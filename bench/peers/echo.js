@@ -4,29 +4,13 @@
 // sharing the port, default 1: the ceiling the issue names is one process;
 // the bench also loads 2 to show that a second process does not raise it on
 // a machine whose other core runs the load generator).
-import cluster from 'node:cluster';
 import Fastify from 'fastify';
+import { serveInProcesses } from './cluster.js';
 
-const WORKERS = Math.max(1, Number(process.env.WORKERS ?? 1));
-
-if (cluster.isPrimary && WORKERS > 1) {
-  for (let i = 0; i < WORKERS; i++) cluster.fork();
-  let stopping = false;
-  cluster.on('exit', (_w, code, signal) => {
-    if (stopping) return;
-    console.error(`echo worker exited (${signal ?? code})`);
-    process.exit(1);
-  });
-  for (const sig of ['SIGTERM', 'SIGINT'])
-    process.on(sig, () => {
-      stopping = true;
-      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
-      setTimeout(() => process.exit(0), 200).unref();
-    });
-} else {
+await serveInProcesses('echo', Math.max(1, Number(process.env.WORKERS ?? 1)), async () => {
   const app = Fastify({ logger: false });
   app.post('/echo', async (req) => req.body);
   app.get('/readyz', async () => ({ status: 'ready' }));
   await app.listen({ port: Number(process.env.PORT), host: process.env.HOST ?? '127.0.0.1' });
   for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => app.close().then(() => process.exit(0)));
-}
+});

@@ -10,29 +10,11 @@
 // WORKERS processes (node:cluster, default 1) share the port, as uvicorn's
 // --workers does for the PyTorch peer. PORT (required), HOST (127.0.0.1).
 // Install: npm ci --prefix bench/peers/tfjs (bench/run.js does it when missing).
-import cluster from 'node:cluster';
+import { serveInProcesses } from '../cluster.js';
 
 const WORKERS = Math.max(1, Number(process.env.WORKERS ?? 1));
 
-if (cluster.isPrimary && WORKERS > 1) {
-  for (let i = 0; i < WORKERS; i++) cluster.fork();
-  // A worker that dies takes the peer down: the bench sees it as not ready / errors.
-  cluster.on('exit', (_w, code, signal) => {
-    if (!stopping) {
-      console.error(`tfjs worker exited (${signal ?? code})`);
-      process.exit(1);
-    }
-  });
-  let stopping = false;
-  for (const sig of ['SIGTERM', 'SIGINT'])
-    process.on(sig, () => {
-      stopping = true;
-      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
-      setTimeout(() => process.exit(0), 200).unref();
-    });
-} else {
-  await serve();
-}
+await serveInProcesses('tfjs', WORKERS, serve);
 
 async function serve() {
   // The package's Node entry prints an advert for tfjs-node on first use; the
