@@ -80,13 +80,16 @@ bool is_transpose_node(const IRNode& n) {
   return n.op->name == "transpose" && n.args.size() == 3 && n.args[1].kind == Value::Kind::Number && n.args[2].kind == Value::Kind::Number;
 }
 
+// Empty when the program has no candidate at all (nothing to fuse).
 std::vector<bool> deferrable_transposes(const IRProgram& p, const std::vector<int>& keep) {
   const size_t n = static_cast<size_t>(p.num_inputs) + p.nodes.size();
-  std::vector<bool> cand(n, false);
-  bool any = false;
+  std::vector<bool> cand;
   for (size_t j = 0; j < p.nodes.size(); ++j)
-    if (is_transpose_node(p.nodes[j]) && p.nodes[j].args[0].kind == Value::Kind::Tensor) cand[static_cast<size_t>(p.num_inputs) + j] = any = true;
-  if (!any) return cand;
+    if (is_transpose_node(p.nodes[j]) && p.nodes[j].args[0].kind == Value::Kind::Tensor) {
+      cand.resize(n, false);
+      cand[static_cast<size_t>(p.num_inputs) + j] = true;
+    }
+  if (cand.empty()) return cand;
   auto drop = [&](int s) { if (s >= 0 && static_cast<size_t>(s) < n) cand[static_cast<size_t>(s)] = false; };
   for (int s : keep) drop(s);
   for (int s : p.wrt) drop(s);
@@ -135,8 +138,8 @@ RunResult execute(const IRProgram& p, std::vector<Tensor> inputs, const RunOptio
   }
   const std::vector<bool> rec = slots_to_record(p);
   const std::vector<bool> wrt = slots_differentiated(p);
-  const bool fuse = o.fuse_keep != nullptr && !o.meta;
-  const std::vector<bool> deferrable = fuse ? deferrable_transposes(p, *o.fuse_keep) : std::vector<bool>();
+  const std::vector<bool> deferrable = o.fuse_keep != nullptr && !o.meta ? deferrable_transposes(p, *o.fuse_keep) : std::vector<bool>();
+  const bool fuse = !deferrable.empty();
   // deferred[s]: slot s is the transpose of slot deferred[s]-1, not computed (0: computed).
   std::vector<int> deferred(fuse ? static_cast<size_t>(p.num_inputs) + p.nodes.size() : 0, 0);
 

@@ -84,12 +84,12 @@ Tensor matmul_t(const Tensor& a, const Tensor& b, bool ta, bool tb) {
 
 Tensor matmul_nd(const Tensor& a, const Tensor& b) { return matmul_t(a, b, false, false); }
 
-}  // namespace
-
-static void check_same_dtype(const Tensor& a, const Tensor& b) {
+void check_same_dtype(const Tensor& a, const Tensor& b) {
   if (a.dtype() != b.dtype())
     throw DTypeError(std::string("expected m1 and m2 to have the same dtype, but got: ") + dtype_name(a.dtype()) + " != " + dtype_name(b.dtype()));
 }
+
+}  // namespace
 
 Tensor matmul_transposed(const Tensor& a, bool ta, const Tensor& b, bool tb) {
   if (a.dim() < 2 || b.dim() < 2) throw ValueError("internal: matmul_transposed needs operands of at least 2 dimensions");

@@ -10,7 +10,7 @@ import type { Config } from '../config.js';
 import { ProblemError } from '../errors.js';
 import { decodeAnswers, encodeBatch, type WireAnswers } from '../worker/batch-wire.js';
 import type { GraphJob, Job, JobOutcome, JobResults, WorkerData } from '../worker/job.js';
-import { InlineRunner } from './inline.js';
+import { InlineRunner, type InlineInput } from './inline.js';
 
 // The worker must be JavaScript: from the built service it sits beside this
 // file's directory; under vitest (running src/*.ts) it is the built copy in dist/.
@@ -184,46 +184,28 @@ export class JobPool {
   }
 
   /** A tiny job, run on this thread (pool/inline.ts) after the turn's I/O; reported like any other. */
-  private inlinePending: Array<{ input: Parameters<InlineRunner['run']>[0]; resolve: (o: JobOutcome<unknown>) => void; reject: (e: unknown) => void }> = [];
-  private runInline(input: Parameters<InlineRunner['run']>[0]): Promise<JobOutcome<unknown>> {
-    return new Promise((resolve, reject) => {
-      if (this.inlinePending.push({ input, resolve, reject }) === 1) setImmediate(() => this.flushInline());
-    });
-  }
-  private flushInline(): void {
-    const all = this.inlinePending;
-    this.inlinePending = [];
-    for (const { input, resolve, reject } of all) {
-      const o = this.inline.run(input);
-      this.hooks.onJob?.({ kind: 'graph', waitMs: 0, runMs: o.ok ? o.ms : 0, outcome: o.ok ? 'ok' : o.error.code === 'GS_cancelled' ? 'deadline' : 'error' });
+  private readonly runInline = afterTurn<InlineInput, JobOutcome<unknown>>((all) => {
+    for (const { item, resolve, reject } of all) {
+      const o = this.inline.run(item);
+      this.hooks.onJob?.({ kind: 'graph', waitMs: 0, runMs: o.ok ? o.ms : 0, outcome: outcomeOf(o, false) });
       if (o.ok) resolve(o);
       else reject(engineProblem(o.error));
     }
-  }
+  });
 
   // Small jobs submitted in the same event-loop turn travel together: one
   // piscina task costs the main thread ~30-50 µs (its task bookkeeping, the
   // message, the wake-up), more than a small graph's whole run (~30 µs in the
-  // engine). They are flushed after the turn's I/O (setImmediate), MAX_BATCH
-  // to a task, in one buffer (worker/batch-wire.ts): one worker keeps up with
-  // what the main thread can accept.
-  private pending: Array<{ job: Job; resolve: (o: JobOutcome<never>) => void; reject: (e: unknown) => void }> = [];
-
-  private batched(job: Job): Promise<JobOutcome<never>> {
-    return new Promise((resolve, reject) => {
-      if (this.pending.push({ job, resolve, reject }) === 1) setImmediate(() => this.flush());
-    });
-  }
-
-  private flush(): void {
-    const all = this.pending;
-    this.pending = [];
+  // engine). They are flushed after the turn's I/O, MAX_BATCH to a task, in
+  // one buffer (worker/batch-wire.ts): one worker keeps up with what the main
+  // thread can accept.
+  private readonly batched = afterTurn<Job, JobOutcome<never>>((all) => {
     const tasks = Math.ceil(all.length / MAX_BATCH);
     for (let t = 0; t < tasks; t++) {
       const group = all.filter((_, i) => i % tasks === t);
       let batch: ReturnType<typeof encodeBatch>;
       try {
-        batch = encodeBatch(group.map((g) => g.job as GraphJob));
+        batch = encodeBatch(group.map((g) => g.item as GraphJob));
       } catch (e) {
         // Never thrown for jobs isSmall() admits; a throw here (an immediate) would end the process.
         group.forEach((g) => g.reject(e));
@@ -234,7 +216,7 @@ export class JobPool {
         (e: unknown) => group.forEach((g) => g.reject(e)),
       );
     }
-  }
+  });
 
   /** A slot is reused only once its worker is done with the job. */
   private release(slot: number): void {
@@ -249,8 +231,7 @@ export class JobPool {
     if (!this.hooks.onJob) return;
     const total = performance.now() - submitted;
     const runMs = typeof o?.ms === 'number' ? o.ms : 0;
-    const outcome = o?.ok ? 'ok' : o?.error?.code === 'GS_cancelled' || cancelled ? 'deadline' : 'error';
-    this.hooks.onJob({ kind, waitMs: Math.max(0, total - runMs), runMs, outcome });
+    this.hooks.onJob({ kind, waitMs: Math.max(0, total - runMs), runMs, outcome: outcomeOf(o, cancelled) });
   }
 
   private mapPoolError(e: unknown): Error {
@@ -267,6 +248,37 @@ export class JobPool {
   async close(): Promise<void> {
     await this.piscina.close();
   }
+}
+
+interface Pending<T, R> {
+  item: T;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Collects the calls of one event-loop turn and hands them to `flush`
+ * together once the turn's I/O is done (setImmediate); each call's promise
+ * settles through its entry. The batches to the workers and the inline runs
+ * both go out this way, so a turn's answers leave together.
+ */
+function afterTurn<T, R>(flush: (all: Array<Pending<T, R>>) => void): (item: T) => Promise<R> {
+  let pending: Array<Pending<T, R>> = [];
+  const run = () => {
+    const all = pending;
+    pending = [];
+    flush(all);
+  };
+  return (item) =>
+    new Promise<R>((resolve, reject) => {
+      if (pending.push({ item, resolve, reject }) === 1) setImmediate(run);
+    });
+}
+
+/** A settled job's outcome for the metrics; `o` is undefined when the pool itself failed. */
+function outcomeOf(o: { ok: boolean; error?: { code: string } } | undefined, cancelled: boolean): JobEvent['outcome'] {
+  if (o?.ok) return 'ok';
+  return o?.error?.code === 'GS_cancelled' || cancelled ? 'deadline' : 'error';
 }
 
 /** Jobs per piscina task at most, so a batch stays short (< 1e5 FLOPs each: ~1 ms in all). */
