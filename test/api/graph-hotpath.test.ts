@@ -987,3 +987,41 @@ describe('tiny jobs run on the main thread (direct)', () => {
     }
   });
 });
+
+describe('tiny jobs run on the main thread (over HTTP)', () => {
+  // The one worker is busy with a long job: a cached tiny program is answered
+  // at once, beside it, and a tiny program with INLINE_MAX_FLOPS=0 waits for
+  // the worker like any job. Only the order of the answers is asserted.
+  const LONG = { program: 'a = ones(1500, 1500) / 1500\nb = a @ a @ a @ a\ns = b.sum()', outputs: ['s'] };
+  const TINY = { inputs: { x: { data: [1, 2], dtype: 'float64' } }, program: 'y = x * 3 + 1' };
+
+  async function order(inlineMaxFlops: number): Promise<string[]> {
+    const app = await testApp({ workers: 1, inlineMaxFlops });
+    try {
+      for (let i = 0; i < 2; i++) expect((await post(app, '/v1/graph', TINY)).status).toBe(200); // its cost is now known
+      const done: string[] = [];
+      const long = post(app, '/v1/graph', LONG).then((r) => {
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        done.push('long');
+      });
+      // Wait until the worker has taken the long job.
+      for (let i = 0; i < 200 && ((await app.inject({ method: 'GET', url: '/readyz' })).json() as { busy: number }).busy < 1; i++) await new Promise((r) => setTimeout(r, 5));
+      const tiny = post(app, '/v1/graph', TINY).then((r) => {
+        expect(r.body.outputs.y.data).toEqual([4, 7]);
+        done.push('tiny');
+      });
+      await Promise.all([long, tiny]);
+      return done;
+    } finally {
+      await app.close();
+    }
+  }
+
+  it('a cached tiny program is answered while the only worker runs a long job', async () => {
+    expect(await order(10_000)).toEqual(['tiny', 'long']);
+  });
+
+  it('with INLINE_MAX_FLOPS=0 it waits for the worker', async () => {
+    expect(await order(0)).toEqual(['long', 'tiny']);
+  });
+});
