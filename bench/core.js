@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { PYTHON, fmt, median, pythonHas, table } from './lib.js';
 
 import { configureBlasEnv } from '../dist/blas-env.js';
+import { runControl } from '../dist/native.js';
 
 // The same OpenBLAS kernels for us and for the PyTorch child (same library).
 configureBlasEnv(process.env);
@@ -137,7 +138,7 @@ export function measureDispatch(ops = 1000, mod = addon) {
     const h1 = mod.prepare(shapeOnly(one));
     const h2 = mod.prepare(shapeOnly(two));
     const data = () => [Float32Array.of(1), Float32Array.of(0.5)];
-    const [p1, p2] = medianPair(() => mod.runPrepared(h1, data(), {}), () => mod.runPrepared(h2, data(), {}), iters);
+    const [p1, p2] = medianPair(() => mod.runPrepared(h1, data(), runControl({})), () => mod.runPrepared(h2, data(), runControl({})), iters);
     out.preparedUsPerOp = (p1 * 1000) / ops;
     out.preparedMarginalUsPerOp = (Math.max(0, p2 - p1) * 1000) / ops;
   }
@@ -208,7 +209,7 @@ export function measureEngineDispatch(ops = 1000) {
 
 // A job on the service's path: the program prepared once (addon.prepare), each
 // run handing over only the input data (addon.runPrepared), as a worker does.
-const RUN_CONTROL = { limits: { maxBytes: 1e15, maxFlops: 1e18, maxOps: 1e9, maxElements: 1e12 }, cancel: new Int32Array(new SharedArrayBuffer(4)), check: false };
+const RUN_CONTROL = runControl({ limits: { maxBytes: 1e15, maxFlops: 1e18, maxOps: 1e9, maxElements: 1e12 } });
 function preparedRun(job) {
   const program = addon.prepare({ ...job, inputs: job.inputs.map(({ data: _data, ...meta }) => meta) });
   const data = job.inputs.map((i) => i.data);

@@ -60,8 +60,8 @@ Shape broadcast_shapes(const Shape& a, const Shape& b) {
   return out;
 }
 
-std::vector<int64_t> broadcast_strides(const Shape& s, const Shape& out) {
-  std::vector<int64_t> st(out.size(), 0);
+Shape broadcast_strides(const Shape& s, const Shape& out) {
+  Shape st(out.size(), 0);
   auto cs = contiguous_strides(s);
   size_t off = out.size() - s.size();
   for (size_t i = 0; i < s.size(); ++i) st[off + i] = s[i] == 1 ? 0 : cs[i];

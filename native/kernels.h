@@ -77,7 +77,7 @@ Shape broadcast_shapes(const Shape& a, const Shape& b);
 
 // Strides to read a tensor of shape `s` as if it had the broadcast shape `out`
 // (0 along broadcast dimensions).
-std::vector<int64_t> broadcast_strides(const Shape& s, const Shape& out);
+Shape broadcast_strides(const Shape& s, const Shape& out);
 
 // A copy of x converted to dtype (no autograd); x itself when it already is.
 Tensor cast_raw(const Tensor& x, DType dtype);
@@ -85,7 +85,7 @@ Tensor cast_raw(const Tensor& x, DType dtype);
 // Calls f(offsets, n, inner_strides) for each innermost row of `shape`, where
 // offsets[k] is operand k's element offset at the row's start.
 template <size_t N, class F>
-void for_each_row(const Shape& shape, const std::array<std::vector<int64_t>, N>& strides, F&& f) {
+void for_each_row(const Shape& shape, const std::array<Shape, N>& strides, F&& f) {
   const size_t nd = shape.size();
   std::array<int64_t, N> off{};
   if (nd == 0) {
@@ -98,7 +98,7 @@ void for_each_row(const Shape& shape, const std::array<std::vector<int64_t>, N>&
   const int64_t inner_n = shape[nd - 1];
   std::array<int64_t, N> inner;
   for (size_t k = 0; k < N; ++k) inner[k] = strides[k][nd - 1];
-  std::vector<int64_t> idx(nd, 0);
+  Shape idx(nd, 0);
   int64_t rows = 1;
   for (size_t d = 0; d + 1 < nd; ++d) rows *= shape[d];
   int64_t since_check = 0;
@@ -145,7 +145,7 @@ void map_binary(Tensor& out, const Tensor& a, const Tensor& b, F&& f) {
     const T xv = x[0];
     for (int64_t i = 0; i < n; ++i) o[i] = f(xv, y[i]);
   } else {
-    std::array<std::vector<int64_t>, 3> st{contiguous_strides(out.shape()), broadcast_strides(a.shape(), out.shape()),
+    std::array<Shape, 3> st{contiguous_strides(out.shape()), broadcast_strides(a.shape(), out.shape()),
                                            broadcast_strides(b.shape(), out.shape())};
     for_each_row<3>(out.shape(), st, [&](const std::array<int64_t, 3>& off, int64_t m, const std::array<int64_t, 3>& in) {
       R* op = o + off[0];

@@ -101,12 +101,12 @@ std::optional<std::string> Args::opt_str(size_t i) const {
   return str(i);
 }
 
-std::vector<int64_t> Args::ints(size_t i) const {
+Shape Args::ints(size_t i) const {
   const Value& v = at(i);
   if (v.kind == Value::Kind::Number) return {i64(i)};
   if (v.kind != Value::Kind::IntList && v.kind != Value::Kind::FloatList)
     throw ValueError("argument " + std::to_string(i) + " must be a list of integers");
-  std::vector<int64_t> r;
+  Shape r;
   r.reserve(v.numbers.size());
   for (double d : v.numbers) {
     if (!std::isfinite(d) || std::floor(d) != d || std::fabs(d) > 9.007199254740992e15)
@@ -116,7 +116,7 @@ std::vector<int64_t> Args::ints(size_t i) const {
   return r;
 }
 
-std::optional<std::vector<int64_t>> Args::opt_ints(size_t i) const {
+std::optional<Shape> Args::opt_ints(size_t i) const {
   if (is_none(i)) return std::nullopt;
   return ints(i);
 }

@@ -42,8 +42,8 @@ class Args {
   bool boolean(size_t i) const;
   const std::string& str(size_t i) const;
   std::optional<std::string> opt_str(size_t i) const;
-  std::vector<int64_t> ints(size_t i) const;  // a lone int is a one-element list
-  std::optional<std::vector<int64_t>> opt_ints(size_t i) const;
+  Shape ints(size_t i) const;  // a lone int is a one-element list
+  std::optional<Shape> opt_ints(size_t i) const;
   std::vector<double> floats(size_t i) const;
 
  private:

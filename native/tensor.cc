@@ -117,8 +117,8 @@ int64_t wrap_dim(int64_t d, int64_t ndim) {
   return d < 0 ? d + n : d;
 }
 
-std::vector<int64_t> contiguous_strides(const Shape& s) {
-  std::vector<int64_t> st(s.size());
+Shape contiguous_strides(const Shape& s) {
+  Shape st(s.size());
   int64_t acc = 1;
   for (size_t i = s.size(); i-- > 0;) {
     st[i] = acc;

@@ -10,10 +10,11 @@
 #include <vector>
 
 #include "dtype.h"
+#include "small_vector.h"
 
 namespace gs {
 
-using Shape = std::vector<int64_t>;
+using Shape = SmallVec<int64_t, 6>;
 
 struct Storage {
   void* ptr = nullptr;
@@ -91,6 +92,6 @@ std::string shape_str(const Shape& s);  // "[2, 3]"
 // Wraps a possibly negative dim into [0, ndim); PyTorch's message when out of range.
 int64_t wrap_dim(int64_t d, int64_t ndim);
 // Row-major strides of a contiguous shape.
-std::vector<int64_t> contiguous_strides(const Shape& s);
+Shape contiguous_strides(const Shape& s);
 
 }  // namespace gs

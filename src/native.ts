@@ -80,6 +80,29 @@ export interface NativeRunControl {
   deadlineMs?: number;
 }
 
+/** runPrepared's options as one Float64Array (read in one step by the addon). */
+export interface RunPreparedOptions {
+  limits?: NativeRunControl['limits'];
+  deadlineMs?: number;
+  dryRun?: boolean;
+  /** Cost the program on shapes alone first, and stop before any kernel when it is over a limit. */
+  check?: boolean;
+}
+
+/** Length of runPrepared's control block: flags, deadlineMs, then the four limits. */
+export const RUN_CONTROL_LENGTH = 6;
+
+/** Writes `o` into a runPrepared control block (a new one unless `into` is given). */
+export function runControl(o: RunPreparedOptions, into = new Float64Array(RUN_CONTROL_LENGTH)): Float64Array {
+  into[0] = (o.dryRun ? 1 : 0) | (o.check ? 2 : 0);
+  into[1] = o.deadlineMs ?? 0;
+  into[2] = o.limits?.maxBytes ?? Infinity;
+  into[3] = o.limits?.maxFlops ?? Infinity;
+  into[4] = o.limits?.maxOps ?? Infinity;
+  into[5] = o.limits?.maxElements ?? Infinity;
+  return into;
+}
+
 export interface NativeAddon {
   run(job: unknown): NativeResult;
   /** Reads an IR once: {inputs (constants carry data), nodes, outputs, backward}. */
@@ -87,7 +110,7 @@ export interface NativeAddon {
   /** Runs a prepared program on the data of its non-constant inputs, in order.
    * `check` first costs it on shapes alone; `dryRun` only does that (and answers
    * every slot's shape). A real run answers one packed ArrayBuffer (unpackResult). */
-  runPrepared(p: NativePrepared, data: unknown[] | ArrayBufferView, opts: NativeRunControl & { dryRun?: boolean; check?: boolean }): NativeResult | ArrayBuffer;
+  runPrepared(p: NativePrepared, data: unknown[] | ArrayBufferView, control: Float64Array, cancel?: Int32Array): NativeResult | ArrayBuffer;
   optimizerStep(job: unknown): NativeStepResult;
   optimize(job: unknown): NativeOptimizeResult;
   listOptimizers(): NativeOptimizerInfo[];

@@ -1,7 +1,9 @@
 // Conversions at the Node-API boundary (see convert.h).
 #include "convert.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 
 namespace gs::addon {
@@ -165,6 +167,33 @@ void read_run_control(const Napi::Object& job, RunOptions& opts) {
   }
 }
 
+
+namespace {
+int64_t limit_from(double d) { return std::isfinite(d) && d < 9.0e18 ? static_cast<int64_t>(std::max(0.0, d)) : INT64_MAX; }
+}  // namespace
+
+int read_run_control_block(const Napi::Value& control, const Napi::Value& cancel, RunOptions& opts) {
+  constexpr size_t kLength = 6;
+  if (!control.IsTypedArray()) throw ValueError("internal: runPrepared needs a Float64Array control block");
+  TypedView c = typed_view(control);
+  if (c.type != napi_float64_array || c.bytes < kLength * sizeof(double))
+    throw ValueError("internal: runPrepared needs a Float64Array control block of 6 numbers");
+  double v[kLength];
+  std::memcpy(v, c.data, sizeof v);
+  if (v[1] > 0) {
+    opts.has_deadline_at = true;
+    opts.deadline_at = std::chrono::steady_clock::now() + std::chrono::microseconds(static_cast<int64_t>(std::min(v[1], 1e12) * 1000));
+  }
+  opts.limits.max_bytes = limit_from(v[2]);
+  opts.limits.max_flops = limit_from(v[3]);
+  opts.limits.max_ops = limit_from(v[4]);
+  opts.limits.max_elements = limit_from(v[5]);
+  if (cancel.IsTypedArray()) {
+    TypedView ta = typed_view(cancel);
+    if (ta.type == napi_int32_array && ta.bytes >= 4) opts.cancel_flag = static_cast<const volatile int32_t*>(ta.data);
+  }
+  return std::isfinite(v[0]) ? static_cast<int>(v[0]) : 0;
+}
 
 IRProgram read_program(const Napi::Object& job, size_t num_inputs) {
   IRProgram prog;

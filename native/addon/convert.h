@@ -36,6 +36,10 @@ std::vector<int> read_ints(const Napi::Value& v);
 std::vector<std::string> read_strings(const Napi::Value& v);
 // limits, cancel (Int32Array on a SharedArrayBuffer) and deadlineMs of a job.
 void read_run_control(const Napi::Object& job, RunOptions& opts);
+// The same from runPrepared's control block (a Float64Array, layout in
+// prepared.cc) and cancel flag; returns the block's flags.
+constexpr int kRunDry = 1, kRunCheck = 2;
+int read_run_control_block(const Napi::Value& control, const Napi::Value& cancel, RunOptions& opts);
 int64_t limit_or_max(const Napi::Object& o, const char* key);
 
 // backward: {of, wrt, gradOutput?} | undefined -> the program's final backward.

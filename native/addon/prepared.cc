@@ -201,7 +201,12 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
   });
 }
 
-// runPrepared(handle, data, {dryRun?, check?, limits, cancel, deadlineMs}).
+// runPrepared(handle, data, control, cancel?). control: a Float64Array of
+// RUN_CONTROL_LENGTH numbers (src/native.ts, runControl) — flags (1: dryRun,
+// 2: check), deadlineMs (<= 0: none), maxBytes, maxFlops, maxOps, maxElements
+// (not finite: no limit) — read as one block: reading an options object costs
+// a property lookup and a key string per field, ~7% of a tiny run. cancel: an
+// Int32Array whose first element a canceller sets.
 // data: the non-constant inputs' typed arrays, or one typed array packing them
 // (see read_data). `check` first runs the program on shapes alone (the cost
 // model) and stops before any kernel when it is over a limit; `dryRun` does
@@ -212,11 +217,10 @@ Napi::Value RunPrepared(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
     const Prepared& p = unwrap(info[0]);
-    Napi::Object opts_js = info[2].As<Napi::Object>();
-    const bool dry_run = opts_js.Get("dryRun").ToBoolean().Value();
-    const bool check = dry_run || opts_js.Get("check").ToBoolean().Value();
     RunOptions opts;
-    read_run_control(opts_js, opts);
+    const int flags = read_run_control_block(info[2], info[3], opts);
+    const bool dry_run = (flags & kRunDry) != 0;
+    const bool check = dry_run || (flags & kRunCheck) != 0;
 
     if (check) {
       RunOptions meta_opts = opts;

@@ -401,7 +401,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   Tensor out = Tensor::empty(s, dt);
   if (!out.is_meta()) {
     Tensor ac = cast_raw(a, dt), bc = cast_raw(b, dt);
-    std::array<std::vector<int64_t>, 4> st{contiguous_strides(s), broadcast_strides(cond.shape(), s),
+    std::array<Shape, 4> st{contiguous_strides(s), broadcast_strides(cond.shape(), s),
                                            broadcast_strides(a.shape(), s), broadcast_strides(b.shape(), s)};
     const uint8_t* cp = cond.data<uint8_t>();
     GS_DISPATCH_ALL(dt, T, {

@@ -30,7 +30,7 @@ int64_t nonempty_dim(const Tensor& t) { return t.dim() == 0 ? 1 : t.dim(); }
 Tensor as_1d(const Tensor& t) { return t.dim() == 0 ? reshape(t, {1}) : t; }
 
 // Strides of a contiguous `s`, zero along d (the indexed dim is addressed by value).
-std::vector<int64_t> strides_without(const Shape& s, int64_t d) {
+Shape strides_without(const Shape& s, int64_t d) {
   auto st = contiguous_strides(s);
   st[static_cast<size_t>(d)] = 0;
   return st;
@@ -84,7 +84,7 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   if (!out.is_meta() && out.numel() > 0) {
     const int64_t n = x.size(d), xs = contiguous_strides(x.shape())[static_cast<size_t>(d)];
     const int64_t* ip = index.data<int64_t>();
-    std::array<std::vector<int64_t>, 2> st{contiguous_strides(index.shape()), strides_without(x.shape(), d)};
+    std::array<Shape, 2> st{contiguous_strides(index.shape()), strides_without(x.shape(), d)};
     GS_DISPATCH_ALL(x.dtype(), T, {
       const T* xp = x.data<T>();
       T* o = out.data<T>();
@@ -120,7 +120,7 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
   if (!out.is_meta() && index.numel() > 0) {
     const int64_t n = x.size(d), xs = contiguous_strides(x.shape())[static_cast<size_t>(d)];
     const int64_t* ip = index.data<int64_t>();
-    std::array<std::vector<int64_t>, 3> st{contiguous_strides(index.shape()), strides_without(x.shape(), d),
+    std::array<Shape, 3> st{contiguous_strides(index.shape()), strides_without(x.shape(), d),
                                            contiguous_strides(src.shape())};
     GS_DISPATCH_ALL(x.dtype(), T, {
       const T* sp = src.data<T>();
@@ -233,7 +233,7 @@ Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor
   });
 }
 
-Tensor getitem(const Tensor& x, const std::vector<int64_t>& spec) {
+Tensor getitem(const Tensor& x, const Shape& spec) {
   if (spec.size() % 4 != 0) throw ValueError("getitem(): the index spec must be groups of 4 integers [kind, a, b, c]");
   int64_t consumed = 0, ellipses = 0;
   for (size_t i = 0; i < spec.size(); i += 4) {

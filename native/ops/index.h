@@ -21,6 +21,6 @@ Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor
 // [kind, a, b, c]: kind 0 = integer a; 1 = slice a:b:c (kGetitemNone for an
 // omitted start/stop/step); 2 = ellipsis; 3 = None (a new axis).
 constexpr int64_t kGetitemNone = 9007199254740991;  // 2^53 - 1
-Tensor getitem(const Tensor& x, const std::vector<int64_t>& spec);
+Tensor getitem(const Tensor& x, const Shape& spec);
 
 }  // namespace gs::op

@@ -23,7 +23,7 @@ struct ReduceDims {
   int64_t count = 1;          // elements reduced into each output
 };
 
-ReduceDims plan(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+ReduceDims plan(const Tensor& x, const Shape& dims, bool keepdim) {
   ReduceDims r;
   const int64_t n = x.dim();
   r.reduced.assign(static_cast<size_t>(n), dims.empty());
@@ -49,7 +49,7 @@ ReduceDims plan(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim)
 }
 
 // Strides that map each input element to its output (keepdim layout).
-std::vector<int64_t> out_strides(const ReduceDims& r) {
+Shape out_strides(const ReduceDims& r) {
   auto st = contiguous_strides(r.keep_shape);
   for (size_t i = 0; i < st.size(); ++i)
     if (r.reduced[i]) st[i] = 0;
@@ -59,7 +59,7 @@ std::vector<int64_t> out_strides(const ReduceDims& r) {
 // acc[o] = combine(acc[o], x[i]) over all input elements, acc pre-filled by init.
 template <class Acc, class T, class F>
 void reduce_into(std::vector<Acc>& acc, const Tensor& x, const ReduceDims& r, F combine) {
-  std::array<std::vector<int64_t>, 2> st{out_strides(r), contiguous_strides(x.shape())};
+  std::array<Shape, 2> st{out_strides(r), contiguous_strides(x.shape())};
   const T* xp = x.data<T>();
   Acc* a = acc.data();
   for_each_row<2>(x.shape(), st, [&](const std::array<int64_t, 2>& off, int64_t m, const std::array<int64_t, 2>& in) {
@@ -80,7 +80,7 @@ void reduce_into(std::vector<Acc>& acc, const Tensor& x, const ReduceDims& r, F 
 
 }  // namespace
 
-Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+Tensor sum(const Tensor& x, const Shape& dims, bool keepdim) {
   ReduceDims r = plan(x, dims, keepdim);
   DType dt = is_floating(x.dtype()) ? x.dtype() : DType::Int64;
   Tensor out = Tensor::empty(r.out_shape, dt);
@@ -103,7 +103,7 @@ Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
   });
 }
 
-Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+Tensor mean(const Tensor& x, const Shape& dims, bool keepdim) {
   if (!is_floating(x.dtype()))
     throw DTypeError(std::string("mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ") +
                      (x.dtype() == DType::Int64 ? "Long" : "Bool"));
@@ -117,7 +117,7 @@ Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
 namespace {
 // amax/amin kernel; NaN wins, as in PyTorch.
 template <bool kMax>
-Tensor extreme(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+Tensor extreme(const Tensor& x, const Shape& dims, bool keepdim) {
   ReduceDims r = plan(x, dims, keepdim);
   if (r.count == 0 && x.numel() == 0)
     throw IndexError(std::string(kMax ? "amax" : "amin") + "(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
@@ -152,10 +152,10 @@ Tensor extreme(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) 
 }
 }  // namespace
 
-Tensor amax(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) { return extreme<true>(x, dims, keepdim); }
-Tensor amin(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) { return extreme<false>(x, dims, keepdim); }
+Tensor amax(const Tensor& x, const Shape& dims, bool keepdim) { return extreme<true>(x, dims, keepdim); }
+Tensor amin(const Tensor& x, const Shape& dims, bool keepdim) { return extreme<false>(x, dims, keepdim); }
 
-Tensor logsumexp(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+Tensor logsumexp(const Tensor& x, const Shape& dims, bool keepdim) {
   Tensor xf = is_floating(x.dtype()) ? x : to_dtype(x, DType::Float32);
   if (xf.numel() == 0) return log(sum(exp(xf), dims, keepdim));
   // Shift by the (constant) max so exp never overflows; an infinite max is
@@ -299,7 +299,7 @@ Tensor is_nan_t(const Tensor& x) { return ne(x, x); }
 }  // namespace
 
 Tensor prod(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
-  std::vector<int64_t> dims;
+  Shape dims;
   if (dim) dims.push_back(*dim);
   ReduceDims r = plan(x, dims, keepdim);
   DType dt = is_floating(x.dtype()) ? x.dtype() : DType::Int64;
@@ -404,7 +404,7 @@ Tensor min(const Tensor& x) { return full_extreme<false>(x); }
 Tensor max_dim(const Tensor& x, int64_t dim, bool keepdim) { return dim_extreme<true>(x, dim, keepdim); }
 Tensor min_dim(const Tensor& x, int64_t dim, bool keepdim) { return dim_extreme<false>(x, dim, keepdim); }
 
-Tensor var(const Tensor& x, const std::vector<int64_t>& dims, double correction, bool keepdim) {
+Tensor var(const Tensor& x, const Shape& dims, double correction, bool keepdim) {
   if (!is_floating(x.dtype())) throw DTypeError("std and var only support floating point and complex dtypes");
   ReduceDims r = plan(x, dims, keepdim);
   // sum((x - mean)^2) / max(0, N - correction), composed so it is twice differentiable.
@@ -414,7 +414,7 @@ Tensor var(const Tensor& x, const std::vector<int64_t>& dims, double correction,
   return div(ss, Tensor::scalar(divisor, DType::Float64));
 }
 
-Tensor std(const Tensor& x, const std::vector<int64_t>& dims, double correction, bool keepdim) {
+Tensor std(const Tensor& x, const Shape& dims, double correction, bool keepdim) {
   Tensor v = var(x, dims, correction, keepdim);
   Tensor out = sqrt(v.detach());
   // PyTorch's std_backward: grad / (2 * std), 0 where std == 0.
@@ -423,7 +423,7 @@ Tensor std(const Tensor& x, const std::vector<int64_t>& dims, double correction,
   });
 }
 
-Tensor norm(const Tensor& x, double p, const std::vector<int64_t>& dims, bool keepdim) {
+Tensor norm(const Tensor& x, double p, const Shape& dims, bool keepdim) {
   if (!is_floating(x.dtype()))
     throw DTypeError(std::string("linalg.vector_norm: Expected a floating point or complex tensor as input. Got ") +
                      (x.dtype() == DType::Int64 ? "Long" : "Bool"));
@@ -483,7 +483,7 @@ Tensor sorted_indices(const Tensor& x, int64_t d, int64_t k, bool largest, int64
   Rows r = rows_around(x.shape(), d);
   Rows ro = rows_around(s, d);
   int64_t* o = out.data<int64_t>();
-  std::vector<int64_t> order(static_cast<size_t>(r.n));
+  Shape order(static_cast<size_t>(r.n));
   GS_DISPATCH_ALL(x.dtype(), T, {
     const T* p = x.data<T>();
     for_each_lane(r, [&](int64_t oi, int64_t ii) {
@@ -539,7 +539,7 @@ Tensor kthvalue(const Tensor& x, int64_t k, int64_t dim, bool keepdim) {
 namespace gs {
 namespace {
 
-std::vector<int64_t> dims_or_all(const Args& a, size_t i) { return a.is_none(i) ? std::vector<int64_t>{} : a.ints(i); }
+Shape dims_or_all(const Args& a, size_t i) { return a.is_none(i) ? Shape{} : a.ints(i); }
 
 // PyTorch 1.13: correction (when given) wins, else unbiased (default True).
 double correction_of(const Args& a, size_t unbiased, size_t correction) {

@@ -16,11 +16,11 @@ namespace {
 
 // Copies x into a new contiguous tensor of shape `out_shape`, reading x with
 // `strides` (one per output dim; 0 repeats an element).
-Tensor strided_copy(const Tensor& x, const Shape& out_shape, const std::vector<int64_t>& strides, int64_t base = 0) {
+Tensor strided_copy(const Tensor& x, const Shape& out_shape, const Shape& strides, int64_t base = 0) {
   Tensor out = Tensor::empty(out_shape, x.dtype());
   if (out.is_meta() || out.numel() == 0) return out;
   const size_t es = dtype_size(x.dtype());
-  std::array<std::vector<int64_t>, 2> st{contiguous_strides(out_shape), strides};
+  std::array<Shape, 2> st{contiguous_strides(out_shape), strides};
   auto* o = static_cast<uint8_t*>(out.raw());
   const auto* s = static_cast<const uint8_t*>(x.raw());
   GS_DISPATCH_ALL(x.dtype(), T, {
@@ -85,7 +85,7 @@ Tensor squeeze(const Tensor& x) {
   return reshape(x, out);
 }
 
-Tensor squeeze(const Tensor& x, const std::vector<int64_t>& dims) {
+Tensor squeeze(const Tensor& x, const Shape& dims) {
   std::vector<bool> drop(static_cast<size_t>(x.dim()), false);
   for (int64_t d : dims) {
     int64_t w = wrap_dim(d, x.dim());
@@ -104,12 +104,12 @@ Tensor unsqueeze(const Tensor& x, int64_t dim) {
   return reshape(x, out);
 }
 
-Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
+Tensor permute(const Tensor& x, const Shape& dims) {
   const int64_t n = x.dim();
   if (static_cast<int64_t>(dims.size()) != n)
     throw ShapeError("permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = " +
                      std::to_string(n) + " is not equal to len(dims) = " + std::to_string(dims.size()));
-  std::vector<int64_t> p(static_cast<size_t>(n));
+  Shape p(static_cast<size_t>(n));
   std::vector<bool> seen(static_cast<size_t>(n), false);
   for (int64_t i = 0; i < n; ++i) {
     int64_t d = wrap_dim(dims[static_cast<size_t>(i)], n);
@@ -122,13 +122,13 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
   if (identity) return x;
   auto cs = contiguous_strides(x.shape());
   Shape out_shape(static_cast<size_t>(n));
-  std::vector<int64_t> st(static_cast<size_t>(n));
+  Shape st(static_cast<size_t>(n));
   for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
     out_shape[i] = x.shape()[static_cast<size_t>(p[i])];
     st[i] = cs[static_cast<size_t>(p[i])];
   }
   Tensor out = strided_copy(x, out_shape, st);
-  std::vector<int64_t> inv(static_cast<size_t>(n));
+  Shape inv(static_cast<size_t>(n));
   for (size_t i = 0; i < static_cast<size_t>(n); ++i) inv[static_cast<size_t>(p[i])] = static_cast<int64_t>(i);
   return record(out, "permute", {x}, [inv](const Tensor& g, const BackwardCtx&) -> Grads { return {permute(g, inv)}; });
 }
@@ -136,7 +136,7 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
 Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
   if (x.dim() == 0) return x;
   int64_t a = wrap_dim(dim0, x.dim()), b = wrap_dim(dim1, x.dim());
-  std::vector<int64_t> p(static_cast<size_t>(x.dim()));
+  Shape p(static_cast<size_t>(x.dim()));
   for (int64_t i = 0; i < x.dim(); ++i) p[static_cast<size_t>(i)] = i;
   std::swap(p[static_cast<size_t>(a)], p[static_cast<size_t>(b)]);
   return permute(x, p);
@@ -174,7 +174,7 @@ Tensor expand(const Tensor& x, const Shape& shape) {
 Tensor sum_to(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   const size_t lead = x.shape().size() - shape.size();
-  std::vector<int64_t> dims;
+  Shape dims;
   for (size_t i = 0; i < x.shape().size(); ++i) {
     if (i < lead) dims.push_back(static_cast<int64_t>(i));
     else if (shape[i - lead] == 1 && x.shape()[i] != 1) dims.push_back(static_cast<int64_t>(i));
@@ -227,7 +227,7 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t dim) {
       at += len;
     }
   }
-  std::vector<int64_t> sizes;
+  Shape sizes;
   for (const auto& p : parts) sizes.push_back(p.shape()[static_cast<size_t>(d)]);
   return record(out, "cat", parts, [sizes, d](const Tensor& g, const BackwardCtx& c) -> Grads {
     Grads r;
@@ -294,7 +294,7 @@ Tensor slice_backward(const Tensor& g, const Shape& shape, int64_t dim, int64_t 
     auto ost = contiguous_strides(shape);
     int64_t base = sp.start * ost[static_cast<size_t>(d)];
     ost[static_cast<size_t>(d)] *= step;
-    std::array<std::vector<int64_t>, 2> st{ost, contiguous_strides(g.shape())};
+    std::array<Shape, 2> st{ost, contiguous_strides(g.shape())};
     GS_DISPATCH_ALL(g.dtype(), T, {
       T* o = out.data<T>() + base;
       const T* s = g.data<T>();
@@ -331,7 +331,7 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index) {
 }
 
 
-Tensor repeat(const Tensor& x, const std::vector<int64_t>& repeats) {
+Tensor repeat(const Tensor& x, const Shape& repeats) {
   if (static_cast<int64_t>(repeats.size()) < x.dim())
     throw ShapeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor");
   // x as [1, s0, 1, s1, ...], expanded to [r0, s0, r1, s1, ...], then merged:
@@ -354,7 +354,7 @@ Tensor repeat(const Tensor& x, const std::vector<int64_t>& repeats) {
 }
 
 namespace {
-std::vector<Tensor> split_by_sizes(const Tensor& x, const std::vector<int64_t>& sizes, int64_t d) {
+std::vector<Tensor> split_by_sizes(const Tensor& x, const Shape& sizes, int64_t d) {
   std::vector<Tensor> out;
   out.reserve(sizes.size());
   int64_t start = 0;
@@ -368,7 +368,7 @@ std::vector<Tensor> split_by_sizes(const Tensor& x, const std::vector<int64_t>& 
 }
 }  // namespace
 
-std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes_or_size, int64_t dim) {
+std::vector<Tensor> split(const Tensor& x, const Shape& sizes_or_size, int64_t dim) {
   if (x.dim() == 0) throw ShapeError("split expects at least a 1-dimensional tensor");
   const int64_t d = wrap_dim(dim, x.dim());
   const int64_t n = x.size(d);
@@ -379,7 +379,7 @@ std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes_or_
     if (s == 0 && n != 0)
       throw ValueError("split_size can only be 0 if dimension size is 0, but got dimension size of " + std::to_string(n));
     const int64_t num = s == 0 ? 1 : std::max<int64_t>((n + s - 1) / s, 1);
-    std::vector<int64_t> sizes(static_cast<size_t>(num), s);
+    Shape sizes(static_cast<size_t>(num), s);
     sizes.back() = s - (s * num - n);
     return split_by_sizes(x, sizes, d);
   }
@@ -401,7 +401,7 @@ std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
   const int64_t d = wrap_dim(dim, x.dim());
   const int64_t n = x.size(d);
   const int64_t s = n / chunks + (n % chunks != 0);  // ceil(n / chunks), as PyTorch
-  if (s == 0) return split_by_sizes(x, std::vector<int64_t>(static_cast<size_t>(std::min<int64_t>(chunks, 1 << 20)), 0), d);
+  if (s == 0) return split_by_sizes(x, Shape(static_cast<size_t>(std::min<int64_t>(chunks, 1 << 20)), 0), d);
   return split(x, {s}, d);
 }
 

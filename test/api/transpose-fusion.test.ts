@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { GraphCompiler } from '../../src/ir/graph-cache.js';
 import { jobData, programOf } from '../../src/ir/program-ref.js';
-import { loadAddon } from '../../src/native.js';
+import { loadAddon, runControl } from '../../src/native.js';
 import { prepared } from '../../src/worker/prepared.js';
 import { unpackResult } from '../../src/worker/packed-result.js';
 import { close, flat, post, testApp } from '../helpers.js';
@@ -148,8 +148,8 @@ describe('which transposes fuse (the engine directly)', () => {
   function bytes(body: Record<string, unknown>) {
     const g = new GraphCompiler(cfg).compile(body as never);
     const p = prepared(addon, programOf(g)).program;
-    const real = unpackResult(addon.runPrepared(p, jobData(g), { limits, cancel, deadlineMs: 10_000, check: true }) as ArrayBuffer).cost.bytes;
-    const dry = (addon.runPrepared(p, jobData(g), { limits, cancel, deadlineMs: 10_000, dryRun: true }) as { cost: { bytes: number } }).cost.bytes;
+    const real = unpackResult(addon.runPrepared(p, jobData(g), runControl({ limits, deadlineMs: 10_000, check: true }), cancel) as ArrayBuffer).cost.bytes;
+    const dry = (addon.runPrepared(p, jobData(g), runControl({ limits, deadlineMs: 10_000, dryRun: true }), cancel) as { cost: { bytes: number } }).cost.bytes;
     return { real, dry };
   }
   const inputs = { x: f64(ramp(2, 3, 0.1), true), w: f64(ramp(4, 3, 0.2), true) };
