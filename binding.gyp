@@ -11,6 +11,7 @@
       "target_name": "gradserve",
       "sources": [
         "native/context.cc",
+        "native/object_pool.cc",
         "native/tensor.cc",
         "native/kernels.cc",
         "native/autograd.cc",

@@ -1,11 +1,10 @@
 #include "autograd.h"
 
-#include <unordered_map>
-#include <unordered_set>
-
 #include "context.h"
+#include "object_pool.h"
 #include "errors.h"
 #include "ops/ops.h"
+#include "ptr_map.h"
 
 namespace gs {
 
@@ -14,7 +13,7 @@ Tensor record(Tensor out, const char* name, std::vector<Tensor> inputs, Backward
   bool any = false;
   for (const auto& t : inputs) any = any || (t.defined() && t.requires_grad());
   if (!any || !is_floating(out.dtype())) return out;
-  auto node = std::make_shared<Node>();
+  auto node = std::allocate_shared<Node>(PooledAllocator<Node>());
   node->name = name;
   node->inputs = std::move(inputs);
   node->backward = std::move(fn);
@@ -28,14 +27,15 @@ namespace {
 // Which tensors lead (through grad_fn edges) to one of the targets. Iterative,
 // so a long chain of ops cannot overflow the stack.
 struct Reach {
-  std::unordered_map<TensorImpl*, bool> memo;
-  std::unordered_set<TensorImpl*> targets;
+  PtrMap<bool> memo;     // visited tensors: whether they lead to a target
+  PtrMap<bool> targets;
   std::vector<Tensor> order;  // post-order: inputs before the ops that use them
 
   bool run(const Tensor& root) {
     struct Frame { Tensor t; size_t next; bool reach; };
     std::vector<Frame> stack;
-    stack.push_back({root, 0, targets.count(root.impl()) > 0});
+    stack.reserve(32);
+    stack.push_back({root, 0, targets.contains(root.impl())});
     memo[root.impl()] = false;
     while (!stack.empty()) {
       Frame& f = stack.back();
@@ -43,10 +43,9 @@ struct Reach {
       if (fn && f.next < fn->inputs.size()) {
         const Tensor& in = fn->inputs[f.next++];
         if (!in.defined()) continue;
-        auto it = memo.find(in.impl());
-        if (it != memo.end()) { f.reach = f.reach || it->second; continue; }
+        if (const bool* seen = memo.find(in.impl())) { f.reach = f.reach || *seen; continue; }
         memo[in.impl()] = false;
-        stack.push_back({in, 0, targets.count(in.impl()) > 0});
+        stack.push_back({in, 0, targets.contains(in.impl())});
         continue;
       }
       bool r = f.reach;
@@ -56,6 +55,12 @@ struct Reach {
       if (!stack.empty()) stack.back().reach = stack.back().reach || r;
     }
     return memo[root.impl()];
+  }
+
+  // Whether t was visited and leads to a target.
+  bool reaches(const TensorImpl* t) {
+    const bool* r = memo.find(t);
+    return r && *r;
   }
 };
 
@@ -78,41 +83,41 @@ std::vector<Tensor> grad(const Tensor& y, const std::vector<Tensor>& xs, const T
   if (is_floating(y.dtype()) && seed.dtype() != y.dtype()) seed = op::to_dtype(seed, y.dtype());
 
   Reach reach;
-  for (const auto& x : xs) reach.targets.insert(x.impl());
-  std::unordered_map<TensorImpl*, Tensor> acc;
+  for (const auto& x : xs) reach.targets[x.impl()] = true;
+  // Gradients accumulated so far; an undefined tensor is "none (any more)".
+  PtrMap<Tensor> acc(xs.size() + 8);
   if (is_floating(y.dtype()) && reach.run(y)) {
     acc[y.impl()] = seed;
     // Reverse post-order visits every op after all ops that consume its output.
     for (size_t k = reach.order.size(); k-- > 0;) {
       const Tensor& t = reach.order[k];
       const auto& fn = t.grad_fn();
-      auto it = acc.find(t.impl());
-      if (!fn || it == acc.end()) continue;
+      Tensor* slot = acc.find(t.impl());
+      if (!fn || !slot || !slot->defined()) continue;
       ctx().check_cancel_between_ops();
-      Tensor g = it->second;
+      Tensor g = *slot;
       // A target that is also an intermediate keeps its gradient (like retain_grad).
-      if (!reach.targets.count(t.impl())) acc.erase(it);
-      std::vector<bool> needs(fn->inputs.size());
+      if (!reach.targets.contains(t.impl())) *slot = Tensor();
+      NeedsMask needs(fn->inputs.size());
       for (size_t i = 0; i < needs.size(); ++i) {
         const Tensor& in = fn->inputs[i];
-        needs[i] = in.defined() && in.requires_grad() && reach.memo[in.impl()];
+        needs[i] = in.defined() && in.requires_grad() && reach.reaches(in.impl());
       }
       Grads gs_ = fn->backward(g, BackwardCtx{t, needs});
       for (size_t i = 0; i < needs.size() && i < gs_.size(); ++i) {
         if (!needs[i] || !gs_[i].defined()) continue;
         const Tensor& in = fn->inputs[i];
         Tensor gi = fit_grad(gs_[i], in);
-        auto a = acc.find(in.impl());
-        if (a == acc.end()) acc.emplace(in.impl(), gi);
-        else a->second = op::add(a->second, gi);
+        Tensor& a = acc[in.impl()];
+        a = a.defined() ? op::add(a, gi) : gi;
       }
     }
   }
   std::vector<Tensor> out;
   out.reserve(xs.size());
   for (const auto& x : xs) {
-    auto it = acc.find(x.impl());
-    out.push_back(it != acc.end() ? it->second : op::zeros_like(x));
+    Tensor* a = acc.find(x.impl());
+    out.push_back(a && a->defined() ? *a : op::zeros_like(x));
   }
   return out;
 }

@@ -10,9 +10,12 @@
 
 namespace gs {
 
+// Which inputs of an op want a gradient (inline: ops have a few inputs).
+using NeedsMask = SmallVec<bool, 8>;
+
 struct BackwardCtx {
-  const Tensor& out;               // the op's output; alive while its backward runs
-  const std::vector<bool>& needs;  // needs[i]: input i wants a gradient
+  const Tensor& out;       // the op's output; alive while its backward runs
+  const NeedsMask& needs;  // needs[i]: input i wants a gradient
   bool need(size_t i) const { return i < needs.size() && needs[i]; }
 };
 

@@ -6,11 +6,6 @@
 
 namespace gs {
 
-ExecContext& ctx() {
-  thread_local ExecContext c;
-  return c;
-}
-
 void ExecContext::add_bytes(int64_t n) {
   bytes += n;
   if (bytes > limits.max_bytes)

@@ -45,7 +45,12 @@ struct ExecContext {
 constexpr int kClockEveryOps = 16;
 constexpr int64_t kClockEveryWork = int64_t{1} << 20;
 
-ExecContext& ctx();
+// The calling thread's context. An inline variable rather than a function in
+// context.cc: ops read it several times each, and inline the compiler can
+// reuse one thread-local lookup within a function (it is constant-initialised,
+// so no guard runs on access).
+inline thread_local ExecContext tls_exec_context;
+inline ExecContext& ctx() { return tls_exec_context; }
 
 // Runs a scope with a fresh context and restores the previous one after.
 struct ContextScope {

@@ -8,6 +8,7 @@
 #include "autograd.h"
 #include "context.h"
 #include "errors.h"
+#include "object_pool.h"
 
 namespace gs {
 
@@ -128,7 +129,7 @@ Shape contiguous_strides(const Shape& s) {
 }
 
 static std::shared_ptr<TensorImpl> new_impl(const Shape& shape, DType dtype) {
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = std::allocate_shared<TensorImpl>(PooledAllocator<TensorImpl>());
   impl->dtype = dtype;
   impl->shape = shape;
   impl->numel = shape_numel(shape);
@@ -141,7 +142,7 @@ Tensor Tensor::empty(const Shape& shape, DType dtype) {
   auto impl = new_impl(shape, dtype);
   int64_t bytes = impl->numel * static_cast<int64_t>(dtype_size(dtype));
   ctx().add_bytes(bytes);
-  if (!ctx().meta) impl->storage = std::make_shared<Storage>(static_cast<size_t>(bytes));
+  if (!ctx().meta) impl->storage = std::allocate_shared<Storage>(PooledAllocator<Storage>(), static_cast<size_t>(bytes));
   return Tensor(impl);
 }
 
@@ -149,7 +150,7 @@ Tensor Tensor::borrowed(const Shape& shape, DType dtype, void* data) {
   auto impl = new_impl(shape, dtype);
   const int64_t bytes = impl->numel * static_cast<int64_t>(dtype_size(dtype));
   ctx().add_bytes(bytes);  // accounted like the copy it replaces
-  impl->storage = std::make_shared<Storage>(data, static_cast<size_t>(bytes));
+  impl->storage = std::allocate_shared<Storage>(PooledAllocator<Storage>(), data, static_cast<size_t>(bytes));
   return Tensor(impl);
 }
 
@@ -198,7 +199,7 @@ double Tensor::item() const {
 }
 
 Tensor Tensor::with_shape(const Shape& s) const {
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = std::allocate_shared<TensorImpl>(PooledAllocator<TensorImpl>());
   impl->dtype = dtype();
   impl->shape = s;
   impl->numel = shape_numel(s);

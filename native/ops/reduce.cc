@@ -17,7 +17,7 @@ namespace gs::op {
 namespace {
 
 struct ReduceDims {
-  std::vector<bool> reduced;  // per input dim
+  SmallVec<bool, 6> reduced;  // per input dim
   Shape keep_shape;           // keepdim=true shape
   Shape out_shape;            // the requested shape
   int64_t count = 1;          // elements reduced into each output
