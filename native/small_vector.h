@@ -113,10 +113,12 @@ class SmallVec {
     const size_t cap = std::max(n, 2 * cap_);
     T* p = static_cast<T*>(std::malloc(cap * sizeof(T)));
     if (!p) throw std::bad_alloc();
-    if (size_) std::memcpy(p, ptr_, size_ * sizeof(T));
+    const size_t n_kept = size_;
+    if (n_kept) std::memcpy(p, ptr_, n_kept * sizeof(T));
     release();
     ptr_ = p;
     cap_ = cap;
+    size_ = n_kept;
   }
   void clear() noexcept { size_ = 0; }
   void resize(size_t n) { resize(n, T()); }

@@ -409,6 +409,13 @@ case("shape", "unsqueeze", {"x": T(A23, True)}, "a = unsqueeze(x, 0)\nb = x.unsq
      backward=go("b"))
 case("shape", "transpose", {"x": T(X234, True)}, "y = transpose(x, 0, 2)", backward=go("y"))
 case("shape", "permute", {"x": T(X234, True)}, "y = permute(x, [2, 0, 1])", backward=go("y"))
+# More dims than shapes keep inline (native/small_vector.h): shapes, strides and
+# dim lists of rank 7 and 8 live on the heap.
+R7 = [round(0.01 * i - 0.6, 2) for i in range(128)]
+case("shape", "rank7_and_8", {"x": T(R7, True)},
+     "y = x.reshape(2, 2, 2, 2, 2, 2, 2)\nz = y.permute(6, 5, 4, 3, 2, 1, 0) * y.sum(dim=0, keepdim=True)\n"
+     "w = z.unsqueeze(3) + z.unsqueeze(0)\nloss = (w * w).sum()",
+     outputs=["z", "loss"], backward={"of": "loss", "wrt": ["x"]}, nodes=False)
 case("shape", "t_and_T", {"x": T(A23, True)}, "a = t(x)\nb = x.T\nc = x.t()", outputs=["a", "b", "c"], backward=go("b"), nodes=False)
 case("shape", "t_1d", {"v": T(V3, True)}, "y = t(v)", backward=go("y"))
 case("shape", "expand", {"x": T([[0.5], [-1.2]], True)}, "y = expand(x, [2, 3])", backward=go("y"))
