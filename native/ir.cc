@@ -69,15 +69,28 @@ const Tensor& slot_tensor(const std::vector<Slot>& slots, int s) {
 // backward's `of` or grad_output.
 enum class ProductOp { None, Matmul, Mm };
 
+// The ops fusion looks for, found once: comparing registry entries costs a
+// pointer compare per node instead of a string compare (every run asks).
+struct FusionOps {
+  const OpDef* matmul = find_op("matmul");
+  const OpDef* mm = find_op("mm");
+  const OpDef* t = find_op("t");
+  const OpDef* transpose = find_op("transpose");
+};
+const FusionOps& fusion_ops() {
+  static const FusionOps ops;
+  return ops;
+}
+
 ProductOp product_op(const IRNode& n) {
-  if (n.op->name == "matmul") return ProductOp::Matmul;
-  if (n.op->name == "mm") return ProductOp::Mm;
+  if (n.op == fusion_ops().matmul) return ProductOp::Matmul;
+  if (n.op == fusion_ops().mm) return ProductOp::Mm;
   return ProductOp::None;
 }
 
 bool is_transpose_node(const IRNode& n) {
-  if (n.op->name == "t") return n.args.size() == 1;
-  return n.op->name == "transpose" && n.args.size() == 3 && n.args[1].kind == Value::Kind::Number && n.args[2].kind == Value::Kind::Number;
+  if (n.op == fusion_ops().t) return n.args.size() == 1;
+  return n.op == fusion_ops().transpose && n.args.size() == 3 && n.args[1].kind == Value::Kind::Number && n.args[2].kind == Value::Kind::Number;
 }
 
 // Empty when the program has no candidate at all (nothing to fuse).
@@ -109,7 +122,7 @@ std::vector<bool> deferrable_transposes(const IRProgram& p, const std::vector<in
 // by the products (the node is then skipped), else it runs as written.
 bool transposes_last_two(const IRNode& node, const Tensor& x) {
   const int64_t d = x.dim();
-  if (node.op->name == "t") return d == 2;
+  if (node.op == fusion_ops().t) return d == 2;
   if (d < 2) return false;
   const double d0 = node.args[1].number, d1 = node.args[2].number;
   // In range (NaN is not) and whole before any conversion to an integer.

@@ -1,6 +1,7 @@
 #include "object_pool.h"
 
 #include <cstdint>
+#include <cstdlib>
 
 namespace gs::pool_detail {
 
@@ -12,6 +13,8 @@ namespace {
 struct FreeLists {
   void* head[kClasses];
   uint32_t count[kClasses];
+  void* data_head[kDataClasses];
+  uint32_t data_count[kDataClasses];
   enum : uint8_t { kUnused, kLive, kGone } state;
 };
 
@@ -25,8 +28,23 @@ struct Reaper {
         lists.head[c] = *static_cast<void**>(p);
         ::operator delete(p);
       }
+    for (size_t c = 0; c < kDataClasses; ++c)
+      while (void* p = lists.data_head[c]) {
+        lists.data_head[c] = *static_cast<void**>(p);
+        std::free(p);
+      }
   }
 };
+
+// Makes the lists live on this thread's first use; false once it is exiting.
+bool ensure_live(FreeLists& l) {
+  if (l.state == FreeLists::kLive) return true;
+  if (l.state == FreeLists::kGone) return false;
+  static thread_local Reaper reaper;  // registers the cleanup at this thread's exit
+  (void)reaper;
+  l.state = FreeLists::kLive;
+  return true;
+}
 
 }  // namespace
 
@@ -42,13 +60,7 @@ void* take(size_t cls) {
 
 bool give(void* p, size_t cls) {
   FreeLists& l = lists;
-  if (l.state != FreeLists::kLive) {
-    if (l.state == FreeLists::kGone) return false;
-    static thread_local Reaper reaper;  // registers the cleanup at this thread's exit
-    (void)reaper;
-    l.state = FreeLists::kLive;
-  }
-  if (l.count[cls] >= kMaxFree) return false;
+  if (!ensure_live(l) || l.count[cls] >= kMaxFree) return false;
   *static_cast<void**>(p) = l.head[cls];
   l.head[cls] = p;
   ++l.count[cls];
@@ -56,3 +68,28 @@ bool give(void* p, size_t cls) {
 }
 
 }  // namespace gs::pool_detail
+
+namespace gs {
+
+void* take_data_block(int cls) {
+  if (!pool_detail::kEnabled) return nullptr;
+  pool_detail::FreeLists& l = pool_detail::lists;
+  void* p = l.data_head[cls];
+  if (p) {
+    l.data_head[cls] = *static_cast<void**>(p);
+    --l.data_count[cls];
+  }
+  return p;
+}
+
+bool give_data_block(void* p, int cls) {
+  if (!pool_detail::kEnabled) return false;
+  pool_detail::FreeLists& l = pool_detail::lists;
+  if (!pool_detail::ensure_live(l) || l.data_count[cls] >= kMaxFreeData) return false;
+  *static_cast<void**>(p) = l.data_head[cls];
+  l.data_head[cls] = p;
+  ++l.data_count[cls];
+  return true;
+}
+
+}  // namespace gs

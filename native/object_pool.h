@@ -1,15 +1,17 @@
-// PooledAllocator<T>: the allocator the engine gives std::allocate_shared for
-// its per-op objects (tensor headers, storage records, autograd nodes). A
-// small graph's run allocates and frees some hundred of them; glibc's
+// Per-thread free lists for the engine's small, short-lived blocks.
+//  - PooledAllocator<T>: the allocator std::allocate_shared gets for the
+//    per-op objects (tensor headers, storage records, autograd nodes); blocks
+//    in 16-byte size classes up to 256 bytes, at most kMaxFree per class.
+//  - take_data_block/give_data_block: tensor data up to 4 KiB, 64-byte aligned.
+// A small graph's run allocates and frees some hundred of each; glibc's
 // per-thread cache keeps only 7 free blocks per size, so most frees took its
-// slower shared path. Here each thread keeps freed blocks in lists by size
-// class (16-byte steps up to 256 bytes, at most kMaxFree per class) and hands
-// them out again.
+// slower shared path. All lists of a thread live in one plain thread_local
+// struct: one TLS lookup per call, no initialisation guard.
 //
-// Every block is an ordinary operator new allocation, so a block freed on
-// another thread than the one that made it is simply kept by that thread.
+// Every block is an ordinary heap allocation, so a block freed on another
+// thread than the one that made it is simply kept by that thread.
 // Builds with AddressSanitizer allocate directly, so ASan still sees each
-// object's lifetime (use after free, double free).
+// object's and each buffer's lifetime (use after free, double free).
 #pragma once
 #include <cstddef>
 #include <new>
@@ -36,6 +38,26 @@ constexpr size_t kMaxFree = 1024;
 
 void* take(size_t cls);            // a free block of class cls, or nullptr
 bool give(void* p, size_t cls);    // keeps p for reuse; false when the list is full
+
+}  // namespace pool_detail
+
+// Tensor data: 64-byte aligned blocks (std::aligned_alloc) of 64 << c bytes
+// for class c < kDataClasses (64 B to 4 KiB), kept the same way, at most
+// kMaxFreeData per class (~2 MiB per thread).
+constexpr size_t kDataClasses = 7;
+constexpr size_t kMaxFreeData = 256;
+constexpr size_t kMinDataBlock = 64;
+// The class of a data block of n bytes, or -1 when it is too large to keep.
+inline int data_class(size_t n) {
+  int c = 0;
+  for (size_t size = kMinDataBlock; size < n; size <<= 1)
+    if (++c == static_cast<int>(kDataClasses)) return -1;
+  return c;
+}
+void* take_data_block(int cls);          // a kept block, or nullptr
+bool give_data_block(void* p, int cls);  // false: not kept (free it)
+
+namespace pool_detail {
 
 }  // namespace pool_detail
 

@@ -12,56 +12,15 @@
 
 namespace gs {
 
-namespace {
-
-// Small blocks are recycled per thread. A small graph allocates and frees a few
-// dozen tiny tensors per run, and aligned malloc/free (with glibc's fastbin
-// consolidation) cost more than their kernels. Blocks come in power-of-two
-// size classes from 64 bytes to 4 KiB; each class keeps at most kMaxCached
-// free blocks, so the cache holds at most ~2 MiB per thread.
-constexpr size_t kMinBlock = 64;
-constexpr int kClasses = 7;  // 64, 128, ..., 4096
-constexpr size_t kMaxCached = 256;
-
-struct BlockCache {
-  std::vector<void*> free[kClasses];
-  ~BlockCache();
-};
-
-thread_local bool cache_alive = false;  // false before first use and after thread exit began
-thread_local BlockCache cache;
-
-BlockCache::~BlockCache() {
-  cache_alive = false;
-  for (auto& list : free)
-    for (void* p : list) std::free(p);
-}
-
-// The class of a block of n bytes, or -1 when it is too large to cache.
-int size_class(size_t n) {
-  int c = 0;
-  for (size_t size = kMinBlock; size < n; size <<= 1)
-    if (++c == kClasses) return -1;
-  return c;
-}
-
-}  // namespace
-
 Storage::Storage(size_t n) : bytes(n) {
-  // 64-byte alignment keeps vector loads and BLAS on their fast paths.
-  const int c = size_class(n);
+  // 64-byte alignment keeps vector loads and BLAS on their fast paths. Small
+  // blocks are recycled per thread (object_pool.h): a small graph allocates
+  // and frees a few dozen tiny tensors per run, and aligned malloc/free cost
+  // more than their kernels.
+  const int c = data_class(n);
   if (c >= 0) {
-    if (!cache_alive) {
-      (void)cache;  // constructs the thread's cache (and registers its destructor)
-      cache_alive = true;
-    }
-    auto& list = cache.free[c];
-    if (!list.empty()) {
-      ptr = list.back();
-      list.pop_back();
-      return;
-    }
-    ptr = std::aligned_alloc(64, kMinBlock << c);
+    ptr = take_data_block(c);
+    if (!ptr) ptr = std::aligned_alloc(64, kMinDataBlock << c);
   } else {
     ptr = std::aligned_alloc(64, ((n + 63) / 64) * 64);
   }
@@ -70,11 +29,8 @@ Storage::Storage(size_t n) : bytes(n) {
 
 Storage::~Storage() {
   if (!owned) return;
-  const int c = size_class(bytes);
-  if (c >= 0 && cache_alive && cache.free[c].size() < kMaxCached) {
-    cache.free[c].push_back(ptr);
-    return;
-  }
+  const int c = data_class(bytes);
+  if (c >= 0 && give_data_block(ptr, c)) return;
   std::free(ptr);
 }
 
