@@ -29,27 +29,32 @@ namespace {
 struct Reach {
   PtrMap<bool> memo;     // visited tensors: whether they lead to a target
   PtrMap<bool> targets;
-  std::vector<Tensor> order;  // post-order: inputs before the ops that use them
+  // Post-order: inputs before the ops that use them. Pointers into the graph
+  // (the root and its nodes' input lists), which the caller's root keeps
+  // alive and nothing changes while gradients are taken: copies would cost
+  // two atomic reference-count updates each.
+  std::vector<const Tensor*> order;
 
   bool run(const Tensor& root) {
-    struct Frame { Tensor t; size_t next; bool reach; };
+    struct Frame { const Tensor* t; size_t next; bool reach; };
     std::vector<Frame> stack;
     stack.reserve(32);
-    stack.push_back({root, 0, targets.contains(root.impl())});
+    order.reserve(32);
+    stack.push_back({&root, 0, targets.contains(root.impl())});
     memo[root.impl()] = false;
     while (!stack.empty()) {
       Frame& f = stack.back();
-      const auto& fn = f.t.grad_fn();
+      const auto& fn = f.t->grad_fn();
       if (fn && f.next < fn->inputs.size()) {
         const Tensor& in = fn->inputs[f.next++];
         if (!in.defined()) continue;
         if (const bool* seen = memo.find(in.impl())) { f.reach = f.reach || *seen; continue; }
         memo[in.impl()] = false;
-        stack.push_back({in, 0, targets.contains(in.impl())});
+        stack.push_back({&in, 0, targets.contains(in.impl())});
         continue;
       }
       bool r = f.reach;
-      memo[f.t.impl()] = r;
+      memo[f.t->impl()] = r;
       if (r) order.push_back(f.t);
       stack.pop_back();
       if (!stack.empty()) stack.back().reach = stack.back().reach || r;
@@ -90,7 +95,7 @@ std::vector<Tensor> grad(const Tensor& y, const std::vector<Tensor>& xs, const T
     acc[y.impl()] = seed;
     // Reverse post-order visits every op after all ops that consume its output.
     for (size_t k = reach.order.size(); k-- > 0;) {
-      const Tensor& t = reach.order[k];
+      const Tensor& t = *reach.order[k];
       const auto& fn = t.grad_fn();
       Tensor* slot = acc.find(t.impl());
       if (!fn || !slot || !slot->defined()) continue;

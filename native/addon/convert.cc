@@ -192,7 +192,7 @@ int read_run_control_block(const Napi::Value& control, const Napi::Value& cancel
     TypedView ta = typed_view(cancel);
     if (ta.type == napi_int32_array && ta.bytes >= 4) opts.cancel_flag = static_cast<const volatile int32_t*>(ta.data);
   }
-  return std::isfinite(v[0]) ? static_cast<int>(v[0]) : 0;
+  return v[0] >= 0 && v[0] < 256 ? static_cast<int>(v[0]) : 0;  // (NaN fails both tests)
 }
 
 IRProgram read_program(const Napi::Object& job, size_t num_inputs) {
