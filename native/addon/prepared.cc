@@ -77,6 +77,7 @@ struct RunData {
 
 RunData read_data(const Prepared& p, const Napi::Value& v) {
   RunData d;
+  d.views.reserve(p.data_slots.size());
   if (v.IsTypedArray()) {
     TypedView all = typed_view(v);
     size_t off = 0;
@@ -126,6 +127,7 @@ Napi::ArrayBuffer pack_result(Napi::Env env, const Prepared& p, const RunResult&
     const Tensor* t;
   };
   std::vector<Entry> entries;
+  entries.reserve(p.outputs.size() + r.grads.size());
   for (int s : p.outputs) {
     const Slot& sl = r.slots[static_cast<size_t>(s)];
     if (!sl.is_list) entries.push_back({double(s), -1, &sl.t});
