@@ -14,6 +14,8 @@
 
 namespace gs {
 
+// Sizes of a tensor's dims; the same type serves strides, dim lists and other
+// per-dim int lists. Up to 6 dims live inline (no allocation), more on the heap.
 using Shape = SmallVec<int64_t, 6>;
 
 struct Storage {

@@ -483,7 +483,7 @@ Tensor sorted_indices(const Tensor& x, int64_t d, int64_t k, bool largest, int64
   Rows r = rows_around(x.shape(), d);
   Rows ro = rows_around(s, d);
   int64_t* o = out.data<int64_t>();
-  Shape order(static_cast<size_t>(r.n));
+  std::vector<int64_t> order(static_cast<size_t>(r.n));  // a permutation of a lane, not a shape
   GS_DISPATCH_ALL(x.dtype(), T, {
     const T* p = x.data<T>();
     for_each_lane(r, [&](int64_t oi, int64_t ii) {
