@@ -46,24 +46,33 @@ bool ensure_live(FreeLists& l) {
   return true;
 }
 
+// One list's pop and push (a free block's first word links to the next).
+void* pop(void*& head, uint32_t& count) {
+  void* p = head;
+  if (p) {
+    head = *static_cast<void**>(p);
+    --count;
+  }
+  return p;
+}
+
+void push(void* p, void*& head, uint32_t& count) {
+  *static_cast<void**>(p) = head;
+  head = p;
+  ++count;
+}
+
 }  // namespace
 
 void* take(size_t cls) {
   FreeLists& l = lists;
-  void* p = l.head[cls];
-  if (p) {
-    l.head[cls] = *static_cast<void**>(p);
-    --l.count[cls];
-  }
-  return p;
+  return pop(l.head[cls], l.count[cls]);
 }
 
 bool give(void* p, size_t cls) {
   FreeLists& l = lists;
   if (!ensure_live(l) || l.count[cls] >= kMaxFree) return false;
-  *static_cast<void**>(p) = l.head[cls];
-  l.head[cls] = p;
-  ++l.count[cls];
+  push(p, l.head[cls], l.count[cls]);
   return true;
 }
 
@@ -74,21 +83,14 @@ namespace gs {
 void* take_data_block(int cls) {
   if (!pool_detail::kEnabled) return nullptr;
   pool_detail::FreeLists& l = pool_detail::lists;
-  void* p = l.data_head[cls];
-  if (p) {
-    l.data_head[cls] = *static_cast<void**>(p);
-    --l.data_count[cls];
-  }
-  return p;
+  return pool_detail::pop(l.data_head[cls], l.data_count[cls]);
 }
 
 bool give_data_block(void* p, int cls) {
   if (!pool_detail::kEnabled) return false;
   pool_detail::FreeLists& l = pool_detail::lists;
   if (!pool_detail::ensure_live(l) || l.data_count[cls] >= kMaxFreeData) return false;
-  *static_cast<void**>(p) = l.data_head[cls];
-  l.data_head[cls] = p;
-  ++l.data_count[cls];
+  pool_detail::push(p, l.data_head[cls], l.data_count[cls]);
   return true;
 }
 
