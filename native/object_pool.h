@@ -6,7 +6,8 @@
 // A small graph's run allocates and frees some hundred of each; glibc's
 // per-thread cache keeps only 7 free blocks per size, so most frees took its
 // slower shared path. All lists of a thread live in one plain thread_local
-// struct: one TLS lookup per call, no initialisation guard.
+// struct: one TLS lookup per call, no initialisation guard. Bounded: at most
+// ~2.2 MB of objects and ~2.1 MB of data blocks kept per thread.
 //
 // Every block is an ordinary heap allocation, so a block freed on another
 // thread than the one that made it is simply kept by that thread.
