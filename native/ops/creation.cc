@@ -16,7 +16,9 @@ Tensor ones_like(const Tensor& x) { return Tensor::full(x.shape(), x.dtype(), 1.
 Tensor full_like(const Tensor& x, double value) { return Tensor::full(x.shape(), x.dtype(), value); }
 
 Tensor arange(double start, double end, double step, std::optional<DType> dtype) {
-  if (step == 0) throw ValueError("step must be nonzero");
+  // A NaN step would make the length NaN, and converting that to an integer
+  // is undefined behaviour; PyTorch answers it as a zero step.
+  if (step == 0 || std::isnan(step)) throw ValueError("step must be nonzero");
   if (!std::isfinite(start) || !std::isfinite(end)) throw ValueError("unsupported range: " + std::to_string(start) + " -> " + std::to_string(end));
   if ((step > 0 && start > end) || (step < 0 && start < end))
     throw ValueError("upper bound and larger bound inconsistent with step sign");

@@ -210,6 +210,17 @@ describe('odd values', () => {
     await stillServes();
   });
 
+  it('arange with a NaN step is PyTorch\'s "step must be nonzero" (422), not a length computed from NaN', async () => {
+    for (const body of [{ program: 'y = arange(0, 5, nan)' }, { nodes: [{ id: 'y', op: 'arange', args: [0, 5, 'NaN'] }] }]) {
+      const r = await graph(body);
+      expect(r.status, JSON.stringify(body)).toBe(422);
+      expect(r.body.detail).toContain('step must be nonzero');
+    }
+    const inf = await graph({ program: 'y = arange(0, 5, inf)' });
+    expect(inf.status).toBe(200);
+    expect(inf.body.outputs.y).toEqual({ shape: [0], dtype: 'float32', data: [] });
+  });
+
   it('the empty program, and one of comments only, answer no outputs', async () => {
     for (const program of ['', '\n\n', '# nothing here', ';;;']) {
       const r = await graph({ inputs: { x: 1 }, program });
