@@ -365,8 +365,13 @@ describe('504: the job passed its deadline', () => {
     // the pool's timer ("ran longer than JOB_DEADLINE_MS (50 ms)") or the engine's own deadline check, whichever fires first
     problem(r, 504, 'deadline-exceeded', /JOB_DEADLINE_MS/);
     expect(took).toBeLessThan(50 + 1500);
+    // The worker stops the long job at its next check, inside the current
+    // GEMM chunk; until then a small job (50 ms deadline from submission) can
+    // itself time out, which happens only in slow builds (ASan in
+    // `npm run sanitizers`). Freed means: answered within a second.
     const t1 = performance.now();
-    const small = await post(timed, '/v1/graph', { inputs: { x: 2 }, program: 'y = x * 3' });
+    let small = await post(timed, '/v1/graph', { inputs: { x: 2 }, program: 'y = x * 3' });
+    while (small.status === 504 && performance.now() - t1 < 1000) small = await post(timed, '/v1/graph', { inputs: { x: 2 }, program: 'y = x * 3' });
     expect(small.status).toBe(200);
     expect(small.body.outputs.y.data).toBe(6);
     expect(performance.now() - t1).toBeLessThan(1000);
