@@ -139,11 +139,31 @@ Napi::Object write_run_result(Napi::Env env, const RunResult& r, const std::vect
   return res;
 }
 
+namespace {
+
+// A limit as JS sends it: not finite or past int64 means none; NaN, negative
+// numbers and fractions are converted without undefined behaviour.
+int64_t limit_from(double d) { return std::isfinite(d) && d < 9.0e18 ? static_cast<int64_t>(std::max(0.0, d)) : INT64_MAX; }
+
+// The job's deadline, ms from now (NaN or <= 0: already due; capped at ~31 years).
+void set_deadline(RunOptions& opts, double ms) {
+  const double us = ms > 0 ? std::min(ms, 1e12) * 1000 : 0;
+  opts.has_deadline_at = true;
+  opts.deadline_at = std::chrono::steady_clock::now() + std::chrono::microseconds(static_cast<int64_t>(us));
+}
+
+// The cancel flag: the first element of an Int32Array (in a SharedArrayBuffer) a canceller sets.
+void set_cancel_flag(RunOptions& opts, const Napi::Value& cancel) {
+  if (!cancel.IsTypedArray()) return;
+  TypedView ta = typed_view(cancel);
+  if (ta.type == napi_int32_array && ta.bytes >= 4) opts.cancel_flag = static_cast<const volatile int32_t*>(ta.data);
+}
+
+}  // namespace
+
 int64_t limit_or_max(const Napi::Object& o, const char* key) {
   Napi::Value v = o.Get(key);
-  if (!v.IsNumber()) return INT64_MAX;
-  double d = v.As<Napi::Number>().DoubleValue();
-  return d >= 9.0e18 ? INT64_MAX : static_cast<int64_t>(d);
+  return v.IsNumber() ? limit_from(v.As<Napi::Number>().DoubleValue()) : INT64_MAX;
 }
 
 void read_run_control(const Napi::Object& job, RunOptions& opts) {
@@ -154,23 +174,10 @@ void read_run_control(const Napi::Object& job, RunOptions& opts) {
     opts.limits.max_ops = limit_or_max(l, "maxOps");
     opts.limits.max_elements = limit_or_max(l, "maxElements");
   }
-  Napi::Value cancel = job.Get("cancel");
-  if (cancel.IsTypedArray()) {
-    TypedView ta = typed_view(cancel);
-    if (ta.type == napi_int32_array && ta.bytes >= 4) opts.cancel_flag = static_cast<const volatile int32_t*>(ta.data);
-  }
+  set_cancel_flag(opts, job.Get("cancel"));
   Napi::Value dl = job.Get("deadlineMs");
-  if (dl.IsNumber()) {
-    opts.has_deadline_at = true;
-    opts.deadline_at = std::chrono::steady_clock::now() +
-                       std::chrono::microseconds(static_cast<int64_t>(dl.As<Napi::Number>().DoubleValue() * 1000));
-  }
+  if (dl.IsNumber()) set_deadline(opts, dl.As<Napi::Number>().DoubleValue());
 }
-
-
-namespace {
-int64_t limit_from(double d) { return std::isfinite(d) && d < 9.0e18 ? static_cast<int64_t>(std::max(0.0, d)) : INT64_MAX; }
-}  // namespace
 
 int read_run_control_block(const Napi::Value& control, const Napi::Value& cancel, RunOptions& opts) {
   constexpr size_t kLength = 6;
@@ -180,18 +187,12 @@ int read_run_control_block(const Napi::Value& control, const Napi::Value& cancel
     throw ValueError("internal: runPrepared needs a Float64Array control block of 6 numbers");
   double v[kLength];
   std::memcpy(v, c.data, sizeof v);
-  if (v[1] > 0) {
-    opts.has_deadline_at = true;
-    opts.deadline_at = std::chrono::steady_clock::now() + std::chrono::microseconds(static_cast<int64_t>(std::min(v[1], 1e12) * 1000));
-  }
+  if (v[1] > 0) set_deadline(opts, v[1]);  // 0: no deadline
   opts.limits.max_bytes = limit_from(v[2]);
   opts.limits.max_flops = limit_from(v[3]);
   opts.limits.max_ops = limit_from(v[4]);
   opts.limits.max_elements = limit_from(v[5]);
-  if (cancel.IsTypedArray()) {
-    TypedView ta = typed_view(cancel);
-    if (ta.type == napi_int32_array && ta.bytes >= 4) opts.cancel_flag = static_cast<const volatile int32_t*>(ta.data);
-  }
+  set_cancel_flag(opts, cancel);
   return v[0] >= 0 && v[0] < 256 ? static_cast<int>(v[0]) : 0;  // (NaN fails both tests)
 }
 

@@ -18,6 +18,30 @@ function setup() {
   return { p: prepared(addon, programOf(g)).program, data: jobData(g), out: g.outputs[0]!.slot };
 }
 
+// addon.run (the optimizer's and the un-prepared path) reads the same fields
+// from an object; both paths share the conversions.
+describe('run control as an object (addon.run)', () => {
+  const tensor = (v: number) => ({ dtype: 'float32', shape: [1], data: Float32Array.of(v) });
+  // x * y, then 40 more products (the deadline clock is read every 16 ops).
+  const nodes = [{ op: 'mul', args: [{ t: 0 }, { t: 1 }] }, ...Array.from({ length: 40 }, (_, k) => ({ op: 'mul', args: [{ t: 2 + k }, { t: 1 }] }))];
+  const job = (limits: Record<string, number>, deadlineMs?: number) => ({
+    meta: false,
+    inputs: [tensor(2), tensor(3)],
+    nodes,
+    outputs: [2],
+    limits: { maxBytes: Infinity, maxFlops: Infinity, maxOps: Infinity, maxElements: Infinity, ...limits },
+    cancel: new Int32Array(new SharedArrayBuffer(4)),
+    ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+  });
+
+  it('NaN limits mean none and a NaN deadline is already due, without undefined behaviour', () => {
+    const r = addon.run(job({ maxFlops: NaN, maxBytes: NaN }));
+    expect(Array.from(new Float32Array((r.slots[2] as { data: ArrayBuffer }).data))).toEqual([6]);
+    expect(() => addon.run(job({ maxFlops: 0.5 }))).toThrow(expect.objectContaining({ code: 'GS_limit' }));
+    expect(() => addon.run(job({}, NaN))).toThrow(expect.objectContaining({ code: 'GS_cancelled' }));
+  });
+});
+
 describe('runPrepared control block', () => {
   it('runs with no limits (Infinity and NaN mean none) and answers the values', () => {
     const { p, data, out } = setup();
