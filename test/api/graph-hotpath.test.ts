@@ -865,6 +865,15 @@ describe.each([
 
 });
 
+/** A job of a batch or an inline turn that failed alone, with the engine's typed index error. */
+function expectIndexError(s: PromiseSettledResult<unknown>): void {
+  expect(s.status).toBe('rejected');
+  const e = (s as PromiseRejectedResult).reason as EngineError;
+  expect(e).toBeInstanceOf(EngineError);
+  expect(e.code).toBe('GS_index');
+  expect(e.message).toMatch(/index out of range/);
+}
+
 describe('the pool batches small jobs of one turn (direct)', () => {
   it('40 jobs of 2 programs, one failing, in one turn: batched, each answer its own', async () => {
     const cfg = loadConfig({}, { workers: 1, logLevel: 'silent', inlineMaxFlops: 0 });
@@ -908,10 +917,7 @@ describe('the pool batches small jobs of one turn (direct)', () => {
       expect(counts.reduce((n, c) => n + c, 0)).toBe(40);
       settled.forEach((s, k) => {
         if (k === 13) {
-          expect(s.status).toBe('rejected');
-          const e = (s as PromiseRejectedResult).reason as EngineError;
-          expect(e).toBeInstanceOf(EngineError);
-          expect(e.code).toBe('GS_index');
+          expectIndexError(s);
           return;
         }
         expect(s.status, `job ${k}`).toBe('fulfilled');
@@ -963,11 +969,7 @@ describe('tiny jobs run on the main thread (direct)', () => {
       expect(tasks).toBe(0);
       settled.forEach((s, k) => {
         if (k === 7) {
-          expect(s.status).toBe('rejected');
-          const e = (s as PromiseRejectedResult).reason as EngineError;
-          expect(e).toBeInstanceOf(EngineError);
-          expect(e.code).toBe('GS_index');
-          expect(e.message).toMatch(/index out of range/);
+          expectIndexError(s);
           return;
         }
         expect(s.status, `job ${k}`).toBe('fulfilled');
