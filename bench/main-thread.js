@@ -7,7 +7,8 @@
 // machine. It also reports the whole process's CPU time per request (main
 // thread, workers, GC threads): on 2 cores shared with the load generator,
 // that total bounds the rate too. Env: DURATION (s per round and route,
-// default 5), ROUNDS (2).
+// default 5), ROUNDS (2), ROUTES (comma-separated, default /v1/graph,/echo-bench;
+// one route alone for a profile of it: node --cpu-prof bench/main-thread.js).
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -54,7 +55,7 @@ async function measure(path) {
 }
 
 for (let round = 0; round < ROUNDS; round++)
-  for (const path of ['/v1/graph', '/echo-bench']) {
+  for (const path of (process.env.ROUTES ?? '/v1/graph,/echo-bench').split(',')) {
     const r = await measure(path);
     console.log(`${path.padEnd(12)} ${r.rps.toFixed(0).padStart(6)} req/s  p99 ${String(r.p99).padStart(3)} ms  CPU per request: main thread ${r.cpuUsPerReq.toFixed(1).padStart(6)} µs, whole process ${r.allUsPerReq.toFixed(1).padStart(6)} µs${r.errors ? `  ${r.errors} failed` : ''}`);
   }

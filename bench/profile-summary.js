@@ -64,6 +64,9 @@ export function summariseProfiles(profiles, n = Number(process.env.PROFILE_TOP ?
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const files = process.argv.slice(2).flatMap((p) => (statSync(p).isDirectory() ? readdirSync(p).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(p, f)) : [p]));
-  console.log(summariseProfiles(files.map((f) => ({ name: basename(f), profile: JSON.parse(readFileSync(f, 'utf8')) }))));
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--top');
+  const n = at >= 0 ? Number(args.splice(at, 2)[1]) : undefined;
+  const files = args.flatMap((p) => (statSync(p).isDirectory() ? readdirSync(p).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(p, f)) : [p]));
+  console.log(summariseProfiles(files.map((f) => ({ name: basename(f), profile: JSON.parse(readFileSync(f, 'utf8')) })), n));
 }

@@ -15,9 +15,20 @@ const MAX_DEPTH = 64; // as mapRawTensors
 
 class NotSmall extends Error {}
 
-/** The JSON text of `body` with every raw tensor as `{shape, dtype, data}`, or undefined (see above). */
-export function smallJsonAnswer(body: Record<string, unknown>): string | undefined {
-  const budget = { elements: MAX_ELEMENTS };
+/** Writes a tensor's `data` text instead of its numbers (answer templates: src/encoding/answer-template.ts). */
+export type DataTextOverride = (t: RawTensor, bytes: Uint8Array) => string;
+
+interface Walk {
+  elements: number;
+  dataText: DataTextOverride | undefined;
+}
+
+/**
+ * The JSON text of `body` with every raw tensor as `{shape, dtype, data}`, or
+ * undefined (see above). `dataText`, when given, writes each tensor's data.
+ */
+export function smallJsonAnswer(body: Record<string, unknown>, dataText?: DataTextOverride): string | undefined {
+  const budget: Walk = { elements: MAX_ELEMENTS, dataText };
   try {
     return value(body, 0, budget);
   } catch (e) {
@@ -26,7 +37,7 @@ export function smallJsonAnswer(body: Record<string, unknown>): string | undefin
   }
 }
 
-function value(v: unknown, depth: number, budget: { elements: number }): string {
+function value(v: unknown, depth: number, budget: Walk): string {
   if (v === null) return 'null';
   switch (typeof v) {
     case 'string':
@@ -65,7 +76,7 @@ function value(v: unknown, depth: number, budget: { elements: number }): string 
   return s + '}';
 }
 
-function tensor(t: RawTensor, budget: { elements: number }): string {
+function tensor(t: RawTensor, budget: Walk): string {
   const n = numelOf(t.shape);
   budget.elements -= n;
   if (budget.elements < 0) throw new NotSmall();
@@ -85,12 +96,15 @@ function tensor(t: RawTensor, budget: { elements: number }): string {
   s += '"shape":[';
   for (let d = 0; d < t.shape.length; d++) s += (d > 0 ? ',' : '') + t.shape[d]!;
   s += '],"dtype":"' + t.dtype + '","data":';
-  const read = reader(t.dtype, bytes, n);
-  const shape = t.shape.length === 0 ? [1] : t.shape;
-  const at = { k: 0 };
-  const rows = nested(shape, 0, read, at);
+  return s + (budget.dataText ? budget.dataText(t, bytes) : dataText(t.dtype, t.shape, bytes)) + '}';
+}
+
+/** A tensor's `data` as JSON text: nested rows, or the bare value of a 0-d tensor. `bytes` is aligned for the dtype. */
+export function dataText(dtype: RawTensor['dtype'], shape: readonly number[], bytes: Uint8Array): string {
+  const read = reader(dtype, bytes, numelOf(shape));
+  const rows = nested(shape.length === 0 ? [1] : shape, 0, read, { k: 0 });
   // A 0-d tensor is its bare value; nested() wrapped it in a one-element row.
-  return s + (t.shape.length === 0 ? rows.slice(1, -1) : rows) + '}';
+  return shape.length === 0 ? rows.slice(1, -1) : rows;
 }
 
 function nested(shape: readonly number[], dim: number, read: (i: number) => string, at: { k: number }): string {

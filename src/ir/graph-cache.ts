@@ -3,11 +3,13 @@
 // and compiling it again would cost more than running it. A compiled graph
 // depends on the program (or node list), the names, dtypes, shapes and
 // requires_grad flags of the inputs, the outputs and the backward request, never
-// on input values, so those make the key; a hit reuses the compiled graph and
-// its worker-side program (program-ref.ts) with this request's data.
+// on input values, so those make the key; a hit reuses the compiled graph, its
+// worker-side program (program-ref.ts) and its answer template
+// (encoding/answer-template.ts) with this request's data.
 import { serialize } from 'node:v8';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
+import { AnswerTemplate } from '../encoding/answer-template.js';
 import type { HostTensor } from '../encoding/index.js';
 import { compileDecoded, decodeGradOutput, decodeInputs, type GraphBody } from './compile.js';
 import type { IRGraph } from './ir.js';
@@ -39,6 +41,7 @@ export class GraphCompiler {
     if (template) return withData(template, [...decoded.map((d) => d.tensor), ...(gradOutput ? [gradOutput] : [])]);
     const graph = compileDecoded(body, decoded, this.cfg, binary, gradOutput);
     programOf(graph);
+    graph.answer = new AnswerTemplate();
     this.cache.set(key, withData(graph, []));
     return graph;
   }

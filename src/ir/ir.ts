@@ -2,6 +2,7 @@
 // text and the `nodes` list compile to, and what a worker hands the engine.
 // Slots 0..inputs.length-1 hold inputs (given tensors and constants); node i
 // writes slot inputs.length + i.
+import type { AnswerTemplate } from '../encoding/answer-template.js';
 import type { DType, TensorData } from '../encoding/index.js';
 import type { ProgramRef } from './program-ref.js';
 
@@ -55,4 +56,6 @@ export interface IRGraph {
   backwardOrigin: BackwardOrigin | undefined;
   /** The program as workers receive it, once interned (see program-ref.ts). */
   program?: ProgramRef;
+  /** The JSON answer's template, shared by every request that reuses this compiled graph (graph-cache.ts). */
+  answer?: AnswerTemplate;
 }

@@ -6,11 +6,11 @@ import type { Config } from '../config.js';
 import type { GraphBody } from '../ir/compile.js';
 import { GraphCompiler } from '../ir/graph-cache.js';
 import type { IRGraph } from '../ir/ir.js';
-import type { NativeSlot, NativeTensor } from '../native.js';
+import type { NativeResult, NativeSlot, NativeTensor } from '../native.js';
 import type { JobPool } from '../pool/pool.js';
 import { GraphRequestSchema, GraphResponseSchema, ProblemSchema } from '../schemas/graph.js';
 import { binaryPayload } from './binary.js';
-import { runGraph, sendTensors } from './run-graph.js';
+import { runGraph, sendTensors, wantsBinary } from './run-graph.js';
 
 const problems = { 400: ProblemSchema, 413: ProblemSchema, 422: ProblemSchema, 503: ProblemSchema, 504: ProblemSchema };
 
@@ -32,7 +32,7 @@ export function graphRoutes(app: FastifyInstance, cfg: Config, pool: JobPool): v
       const body = req.body as GraphBody & { encoding?: 'json' | 'base64' };
       const graph = compiler.compile(body, binaryPayload(req));
       const dryRun = body.dry_run === true;
-      const { result: r, ms } = await runGraph(pool, cfg, graph, {
+      const run = await runGraph(pool, cfg, graph, {
         dryRun,
         explain: (e) => {
           const o = graph.backwardOrigin;
@@ -40,25 +40,40 @@ export function graphRoutes(app: FastifyInstance, cfg: Config, pool: JobPool): v
             e.message += `; without "backward", the gradient of the last output ('${o.ofName}') is taken: list a scalar (the loss) last in "outputs", or give "backward": {"of": ..., "grad_output": ...}`;
         },
       });
+      const { ms } = run;
       if (dryRun) {
+        const r = run.result;
         reply.header('x-job-ms', ms.toFixed(3));
         return dryRunAnswer(graph, r.slots, r.grads, r.cost);
       }
+      // A small JSON answer of a graph seen before: its template, filled from the packed result.
+      if (run.packed && graph.answer && body.encoding !== 'base64' && !wantsBinary(req.headers.accept)) {
+        const text = graph.answer.render(run.packed) ?? graph.answer.learn(run.packed, answerBody(graph, run.result));
+        if (text !== undefined) {
+          reply.header('x-job-ms', ms.toFixed(3));
+          return reply.type('application/json; charset=utf-8').send(text as never);
+        }
+      }
       // The answer is built once with the engine's raw tensors, then written
       // in the form the client asked for: binary framing, base64 or nested JSON.
-      const outputs = record();
-      for (const o of graph.outputs) outputs[o.name] = r.slots[o.slot] ?? null;
-      const raw: Record<string, unknown> = { outputs };
-      if (graph.backward) {
-        const grads = record();
-        graph.wrtNames.forEach((n, i) => {
-          if (r.grads[i]) grads[n] = r.grads[i];
-        });
-        raw.grads = grads;
-      }
-      return sendTensors(req, reply, raw, body.encoding, ms);
+      return sendTensors(req, reply, answerBody(graph, run.result), body.encoding, ms);
     },
   );
+}
+
+/** The answer object: outputs by name, and the gradients by name when the graph has a backward. */
+function answerBody(graph: IRGraph, r: NativeResult): Record<string, unknown> {
+  const outputs = record();
+  for (const o of graph.outputs) outputs[o.name] = r.slots[o.slot] ?? null;
+  const raw: Record<string, unknown> = { outputs };
+  if (graph.backward) {
+    const grads = record();
+    graph.wrtNames.forEach((n, i) => {
+      if (r.grads[i]) grads[n] = r.grads[i];
+    });
+    raw.grads = grads;
+  }
+  return raw;
 }
 
 function meta(s: NativeSlot): unknown {

@@ -8,13 +8,16 @@ import { smallJsonAnswer } from '../encoding/encode-text.js';
 import { fromEngineError, type Where } from '../errors.js';
 import type { IRGraph } from '../ir/ir.js';
 import { jobData, programOf } from '../ir/program-ref.js';
-import { unpackResult } from '../worker/packed-result.js';
+import { packedCost, unpackResult } from '../worker/packed-result.js';
 import type { NativeResult } from '../native.js';
 import { EngineError, type JobPool } from '../pool/pool.js';
 
 export interface GraphRun {
-  result: NativeResult;
+  /** The engine's answer; a packed one is unpacked when this is first read. */
+  readonly result: NativeResult;
   ms: number;
+  /** A real run's packed answer (worker/packed-result.ts), for writers that read it directly. */
+  packed?: ArrayBuffer | Uint8Array;
 }
 
 /**
@@ -43,9 +46,16 @@ export async function runGraph(
     });
     const r = outcome.result;
     if (!(r instanceof ArrayBuffer || r instanceof Uint8Array)) return { result: r, ms: outcome.ms };
-    const result = unpackResult(r);
-    program.lastCost = { flops: result.cost.flops, ops: result.cost.ops };
-    return { result, ms: outcome.ms };
+    const cost = packedCost(r);
+    program.lastCost = { flops: cost.flops, ops: cost.ops };
+    let unpacked: NativeResult | undefined;
+    return {
+      ms: outcome.ms,
+      packed: r,
+      get result() {
+        return (unpacked ??= unpackResult(r));
+      },
+    };
   } catch (e) {
     if (!(e instanceof EngineError)) throw e;
     opts.explain?.(e);

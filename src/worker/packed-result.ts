@@ -5,6 +5,12 @@ import type { NativeResult, NativeSlot, NativeTensor } from '../native.js';
 
 const DTYPES = ['float32', 'float64', 'int64', 'bool'] as const;
 
+/** A packed answer's cost (its header's second to fourth numbers), without unpacking it. */
+export function packedCost(packed: ArrayBuffer | Uint8Array): { bytes: number; flops: number; ops: number } {
+  const h = packed instanceof ArrayBuffer ? new Float64Array(packed, 0, 4) : new Float64Array(packed.buffer, packed.byteOffset, 4);
+  return { bytes: h[1]!, flops: h[2]!, ops: h[3]! };
+}
+
 /** Unpacks an answer: a whole ArrayBuffer, or a view at an 8-byte aligned offset into a batch's. */
 export function unpackResult(packed: ArrayBuffer | Uint8Array): NativeResult {
   const buf = packed instanceof ArrayBuffer ? packed : (packed.buffer as ArrayBuffer);

@@ -1,0 +1,36 @@
+import { Session } from 'node:inspector/promises';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { buildApp } from '../dist/app.js';
+import { BODY } from './graph-222.js';
+const app = await buildApp({ logLevel: 'warn', workers: 1, maxEventLoopDelayMs: 0 });
+let n = 0;
+app.addHook('onResponse', (_q, r, d) => { n++; d(); });
+const base = await app.listen({ port: 0, host: '127.0.0.1' });
+const bin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
+const ac = (d) => new Promise((res) => spawn(process.execPath, [bin, '-c', '50', '-d', String(d), '-m', 'POST', '-H', 'content-type=application/json', '-b', BODY, base + (process.env.ROUTE ?? '/v1/graph')], { stdio: 'ignore' }).on('exit', res));
+await ac(2);
+const s = new Session(); s.connect();
+await s.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+const n0 = n;
+await ac(4);
+const { profile } = await s.post('HeapProfiler.stopSampling');
+const reqs = n - n0;
+const self = new Map(); const incl = new Map();
+let total = 0;
+function walk(node, stack) {
+  const cf = node.callFrame; const url = (cf.url || '').replace(/^.*\/(node_modules|dist)\//, '$1/');
+  const label = `${cf.functionName || '(anon)'} ${url}:${cf.lineNumber + 1}`;
+  const sz = node.selfSize;
+  total += sz;
+  self.set(label, (self.get(label) ?? 0) + sz);
+  const st = new Set([...stack, label]);
+  for (const l of st) incl.set(l, (incl.get(l) ?? 0) + sz);
+  for (const c of node.children) walk(c, st);
+}
+walk(profile.head, new Set());
+console.log(`requests ${reqs}, sampled bytes per request ${(total / reqs).toFixed(0)}`);
+const top = (m, k) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([l, b]) => `${(b / reqs).toFixed(0).padStart(7)} B/req  ${l}`).join('\n');
+console.log('SELF\n' + top(self, 40));
+console.log('INCLUSIVE\n' + top(incl, 60));
+await app.close(); process.exit(0);
