@@ -11,7 +11,8 @@ import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
 import { AnswerTemplate } from '../encoding/answer-template.js';
 import type { HostTensor } from '../encoding/index.js';
-import { compileDecoded, decodeGradOutput, decodeInputs, type GraphBody } from './compile.js';
+import { compileDecoded, decodeGradOutput, decodeInputs, type DecodedInput, type GraphBody } from './compile.js';
+import { fastMatch, layoutOf, sameLayout, type Layout } from './fast-hit.js';
 import type { IRGraph } from './ir.js';
 import { programOf } from './program-ref.js';
 
@@ -25,10 +26,26 @@ export class GraphCompiler {
     sizeCalculation: (_g, key) => key.length + 1,
   });
 
+  // The layouts last compiled for each program text, newest first (fast-hit.ts).
+  // A graph's size follows its program text's, so the bound is on text too.
+  private readonly layouts = new LRUCache<string, Layout[]>({
+    max: 512,
+    maxSize: 32 * 1024 * 1024,
+    sizeCalculation: (l, key) => (key.length + 1) * l.length,
+  });
+
   constructor(private readonly cfg: Config) {}
 
   compile(body: GraphBody, binary?: Uint8Array): IRGraph {
+    if (binary === undefined && typeof body.program === 'string') {
+      for (const layout of this.layouts.get(body.program) ?? []) {
+        const graph = fastMatch(layout, body);
+        if (graph) return graph;
+      }
+    }
     const decoded = decodeInputs(body, this.cfg, binary);
+    // Both forms at once is an error the compiler raises; the key holds only the program.
+    if (body.program !== undefined && body.nodes !== undefined) return compileDecoded(body, decoded, this.cfg, binary);
     let gradOutput: HostTensor | undefined;
     try {
       gradOutput = decodeGradOutput(body, this.cfg, binary);
@@ -37,15 +54,33 @@ export class GraphCompiler {
       return compileDecoded(body, decoded, this.cfg, binary);
     }
     const key = cacheKey(body, decoded.map((d) => d.name + '\u0000' + signature(d.tensor)), gradOutput);
-    const template = this.cache.get(key);
-    if (template) return withData(template, [...decoded.map((d) => d.tensor), ...(gradOutput ? [gradOutput] : [])]);
+    const cached = this.cache.get(key);
+    if (cached) {
+      if (binary === undefined) this.remember(body, decoded, cached);
+      return withData(cached, [...decoded.map((d) => d.tensor), ...(gradOutput ? [gradOutput] : [])]);
+    }
     const graph = compileDecoded(body, decoded, this.cfg, binary, gradOutput);
     programOf(graph);
     graph.answer = new AnswerTemplate();
-    this.cache.set(key, withData(graph, []));
+    const template = withData(graph, []);
+    this.cache.set(key, template);
+    if (binary === undefined) this.remember(body, decoded, template);
     return graph;
   }
+
+  /** Keeps the layout of a body the general path compiled, for the fast hit; at most LAYOUTS_PER_PROGRAM per program text. */
+  private remember(body: GraphBody, decoded: DecodedInput[], template: IRGraph): void {
+    const layout = layoutOf(body, decoded, template);
+    if (!layout) return;
+    const program = body.program as string;
+    const known = this.layouts.get(program) ?? [];
+    if (known.some((l) => sameLayout(l, layout))) return;
+    this.layouts.set(program, [layout, ...known.slice(0, LAYOUTS_PER_PROGRAM - 1)]);
+  }
 }
+
+/** Layouts kept per program text: a client alternating a few batch sizes keeps its fast hits. */
+const LAYOUTS_PER_PROGRAM = 4;
 
 // Length-prefixed parts: no text of the request can make two keys collide.
 const part = (s: string) => `${s.length}:${s}`;

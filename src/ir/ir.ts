@@ -56,6 +56,9 @@ export interface IRGraph {
   backwardOrigin: BackwardOrigin | undefined;
   /** The program as workers receive it, once interned (see program-ref.ts). */
   program?: ProgramRef;
+  /** This request's input data, packed as jobData packs it, when it was decoded straight
+   * into one buffer (ir/fast-hit.ts); the inputs then carry no data. */
+  packed?: Uint8Array;
   /** The JSON answer's template, shared by every request that reuses this compiled graph (graph-cache.ts). */
   answer?: AnswerTemplate;
 }

@@ -9,6 +9,7 @@
 import { serialize } from 'node:v8';
 import { LRUCache } from 'lru-cache';
 import type { TensorData } from '../encoding/index.js';
+import { packedBytes } from './packed-slab.js';
 import type { IRBackward, IRGraph, IRInput, IRNode } from './ir.js';
 
 export interface ProgramRef {
@@ -49,10 +50,11 @@ export function requestData(g: IRGraph): Array<TensorData | undefined> {
 // Small inputs travel packed in one buffer: structured clone costs per typed
 // array, and copying a few KB is cheaper than moving several buffers. Large
 // ones travel as their own buffers, moved (transferred), never copied.
-const PACK_LIMIT_BYTES = 64 * 1024;
+export const PACK_LIMIT_BYTES = 64 * 1024;
 
 /** requestData, packed into one buffer (8-byte aligned offsets, input order) when small. */
 export function jobData(g: IRGraph): Array<TensorData | undefined> | Uint8Array {
+  if (g.packed) return g.packed; // packed while decoding (ir/fast-hit.ts)
   const data = requestData(g);
   let total = 0;
   for (const d of data) {
@@ -63,13 +65,13 @@ export function jobData(g: IRGraph): Array<TensorData | undefined> | Uint8Array 
   // Each input is copied through a view of its own type: reading `.buffer`
   // of a small typed array (V8 keeps those on its heap) would make V8 move
   // its bytes off-heap first, ~1 µs per input.
-  const buf = new ArrayBuffer(total);
-  let off = 0;
+  const packed = packedBytes(total);
+  let off = packed.byteOffset;
   for (const d of data as TensorData[]) {
-    new (d.constructor as TypedArrayOf<typeof d>)(buf, off, d.length).set(d as never);
+    new (d.constructor as TypedArrayOf<typeof d>)(packed.buffer, off, d.length).set(d as never);
     off += (d.byteLength + 7) & ~7;
   }
-  return new Uint8Array(buf);
+  return packed;
 }
 
 /** The program of a compiled graph, interned: equal IRs share one id. */

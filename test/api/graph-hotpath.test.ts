@@ -310,6 +310,20 @@ describe.each([
       expect(u1.body.outputs.y.data).toEqual([2, 4]);
       expect(u2.body.outputs.y.data).toEqual([10, 12]);
     });
+
+    it('a program sent again with a grad_output, as a dry run, or with a node list too, is not the cached request', async () => {
+      const prog = 'y = x * 3';
+      const x = { data: [1, 2], requires_grad: true };
+      for (let i = 0; i < 2; i++) expect((await graph({ inputs: { x }, program: prog, backward: { of: 'y', wrt: ['x'], grad_output: [1, 1] } })).body.grads.x.data).toEqual([3, 3]);
+      const go = await graph({ inputs: { x }, program: prog, backward: { of: 'y', wrt: ['x'], grad_output: [2, -1] } });
+      expect(go.body.grads.x.data).toEqual([6, -3]);
+      const dry = await graph({ inputs: { x }, program: prog, backward: { of: 'y', wrt: ['x'], grad_output: [2, -1] }, dry_run: true });
+      expect(dry.status).toBe(200);
+      expect(dry.body.outputs.y).toEqual({ shape: [2], dtype: 'float32' });
+      const both = await graph({ inputs: { x }, program: prog, nodes: [{ id: 'y', op: 'mul', args: ['x', 3] }], backward: { of: 'y', wrt: ['x'], grad_output: [2, -1] } });
+      expect(both.status).toBe(400);
+      expect(both.body.detail).toMatch(/either as 'program' or as 'nodes', not both/);
+    });
   });
 
   describe('constants of the program', () => {
