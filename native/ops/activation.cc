@@ -43,6 +43,22 @@ void require_floating(const Tensor& x, const char* kernel) {
 // Integer inputs of sigmoid/tanh are computed in float32, as PyTorch does.
 Tensor as_floating(const Tensor& x) { return is_floating(x.dtype()) ? x : to_dtype(x, DType::Float32); }
 
+// A first-order backward written as one kernel: out = f(g, y) with y the op's
+// output. It computes what the ops of the differentiable formula compute, in
+// the same order and type (so the same bits), in one pass and one tensor
+// instead of two or three (sigmoid and tanh backward are most of a small
+// network's backward). Under create_graph the formula's ops run instead,
+// so the gradient differentiates again; also when g and y differ in dtype.
+template <class F, class Formula>
+Tensor fused_backward(const Tensor& g, const Tensor& y, int64_t flops, F f, Formula formula) {
+  if (ctx().grad_mode || g.dtype() != y.dtype() || !is_floating(y.dtype())) return formula();
+  Tensor out = Tensor::empty(g.shape() == y.shape() ? y.shape() : broadcast_shapes(g.shape(), y.shape()), y.dtype());
+  ctx().add_flops(flops * out.numel());
+  if (out.is_meta()) return out;
+  GS_DISPATCH_FLOAT(y.dtype(), T, { map_binary<T, T>(out, g, y, [&](T gv, T yv) { return static_cast<T>(f(gv, yv)); }); });
+  return out;
+}
+
 // out[i] = f(x[i]) for a floating x; `flops` per element go to the cost tally.
 template <class F>
 Tensor float_map(const Tensor& x, int64_t flops, F f) {
@@ -157,7 +173,13 @@ Tensor sigmoid(const Tensor& x0) {
     return e / (T{1} + e);
   });
   return record(out, "sigmoid", {x}, [](const Tensor& g, const BackwardCtx& c) -> Grads {
-    return {mul(g, mul(c.out, rsub(c.out, 1.0)))};
+    return {fused_backward(
+        g, c.out, 3,
+        [](auto gv, auto yv) {
+          using T = decltype(yv);
+          return gv * (yv * (T{1} - yv));
+        },
+        [&] { return mul(g, mul(c.out, rsub(c.out, 1.0))); })};
   });
 }
 
@@ -165,7 +187,13 @@ Tensor tanh(const Tensor& x0) {
   Tensor x = as_floating(x0);
   Tensor out = float_map(x, 4, [](auto v) { return std::tanh(v); });
   return record(out, "tanh", {x}, [](const Tensor& g, const BackwardCtx& c) -> Grads {
-    return {mul(g, rsub(square(c.out), 1.0))};
+    return {fused_backward(
+        g, c.out, 3,
+        [](auto gv, auto yv) {
+          using T = decltype(yv);
+          return gv * (T{1} - yv * yv);
+        },
+        [&] { return mul(g, rsub(square(c.out), 1.0)); })};
   });
 }
 

@@ -81,7 +81,74 @@ void require_floating(const Tensor& x, const char* what) {
 
 }  // namespace loss_detail
 
+namespace {
+
+// mse_loss reduced to one number, as one op each way: the loss is most small
+// networks' last op, and as sub, square and mean it cost six tensors and six
+// dispatches forward and backward. Each value is what those ops compute, in
+// the same order and types (so the same bits): d = x - t and d * d in T,
+// summed in double, rounded to T, then divided by the count in T; the
+// gradient g / n (mean), times d * 2, in T, and its negation for the target.
+// Under create_graph the backward is written with those differentiable ops.
+Tensor mse_reduced(const Tensor& x, const Tensor& t, Reduction r) {
+  Tensor out = Tensor::empty({}, x.dtype());
+  const int64_t n = x.numel();
+  ctx().add_flops(3 * n + 1);
+  if (!out.is_meta()) {
+    GS_DISPATCH_FLOAT(x.dtype(), T, {
+      const T* xp = x.data<T>();
+      const T* tp = t.data<T>();
+      double acc = 0.0;
+      for (int64_t i0 = 0; i0 < n; i0 += kCancelCheckElements) {
+        const int64_t i1 = std::min(n, i0 + kCancelCheckElements);
+        for (int64_t i = i0; i < i1; ++i) {
+          const T d = xp[i] - tp[i];
+          acc += static_cast<double>(static_cast<T>(d * d));
+        }
+        if (i1 < n) ctx().check_cancel();
+      }
+      T v = static_cast<T>(acc);
+      if (r == Reduction::Mean) v = v / static_cast<T>(static_cast<double>(n));
+      *out.data<T>() = v;
+    });
+  }
+  return record(out, "mse_loss", {x, t}, [x, t, r, n](const Tensor& g, const BackwardCtx& c) -> Grads {
+    const Tensor count = Tensor::scalar(static_cast<double>(n), DType::Float64);
+    if (ctx().grad_mode || g.dtype() != x.dtype() || g.numel() != 1) {
+      Tensor gs = r == Reduction::Mean ? div(g, count) : g;
+      Tensor gx = mul(gs, mul(sub(x, t), 2.0));
+      return {c.need(0) ? gx : Tensor(), c.need(1) ? mul(gx, -1.0) : Tensor()};
+    }
+    Tensor gx = c.need(0) ? Tensor::empty(x.shape(), x.dtype()) : Tensor();
+    Tensor gt = c.need(1) ? Tensor::empty(x.shape(), x.dtype()) : Tensor();
+    ctx().add_flops(3 * n);
+    if (ctx().meta) return {gx, gt};
+    GS_DISPATCH_FLOAT(x.dtype(), T, {
+      T gs = *g.data<T>();
+      if (r == Reduction::Mean) gs = gs / static_cast<T>(static_cast<double>(n));
+      const T* xp = x.data<T>();
+      const T* tp = t.data<T>();
+      T* gxp = gx.defined() ? gx.data<T>() : nullptr;
+      T* gtp = gt.defined() ? gt.data<T>() : nullptr;
+      for (int64_t i0 = 0; i0 < n; i0 += kCancelCheckElements) {
+        const int64_t i1 = std::min(n, i0 + kCancelCheckElements);
+        for (int64_t i = i0; i < i1; ++i) {
+          const T v = gs * ((xp[i] - tp[i]) * T{2});
+          if (gxp) gxp[i] = v;
+          if (gtp) gtp[i] = v * T{-1};
+        }
+        if (i1 < n) ctx().check_cancel();
+      }
+    });
+    return {gx, gt};
+  });
+}
+
+}  // namespace
+
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction r) {
+  if (r != Reduction::None && input.dtype() == target.dtype() && is_floating(input.dtype()) && input.shape() == target.shape())
+    return mse_reduced(input, target, r);
   return apply_reduction(square(sub(input, target)), r);
 }
 
