@@ -512,6 +512,9 @@ const char* builtin_gemm_kernel() {
   return "generic";
 }
 
+// Products of at most this many multiply-adds (8 x 8 x 8) never go to cblas.
+constexpr int64_t kBlasMinWork = 512;
+
 template <class T>
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B, int64_t ldb, T* C,
           int64_t ldc) {
@@ -524,8 +527,11 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const T* 
   if constexpr (std::is_floating_point_v<T>) {
     // cblas takes int sizes; anything larger (never reached under the
     // element limits the service sets) uses the built-in kernel.
+    // Tiny products stay here too: a cblas call costs ~900 instructions
+    // before its kernel (argument checks, its driver's blocking and packing),
+    // more than the whole product below kBlasMinWork multiply-adds.
     constexpr int64_t kIntMax = 0x7fffffff;
-    if (g_blas && M <= kIntMax && N <= kIntMax && K <= kIntMax && lda <= kIntMax && ldb <= kIntMax && ldc <= kIntMax)
+    if (g_blas && M * N * K > kBlasMinWork && M <= kIntMax && N <= kIntMax && K <= kIntMax && lda <= kIntMax && ldb <= kIntMax && ldc <= kIntMax)
       return gemm_blas<T>(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
   }
 #endif

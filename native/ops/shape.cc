@@ -174,11 +174,11 @@ Tensor expand(const Tensor& x, const Shape& shape) {
 Tensor sum_to(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   const size_t lead = x.shape().size() - shape.size();
+  // Dims of size 1 need no sum, leading ones either: a bias's gradient over a
+  // batch of one ([1, n] -> [n]) is a reshape, not a reduction.
   Shape dims;
-  for (size_t i = 0; i < x.shape().size(); ++i) {
-    if (i < lead) dims.push_back(static_cast<int64_t>(i));
-    else if (shape[i - lead] == 1 && x.shape()[i] != 1) dims.push_back(static_cast<int64_t>(i));
-  }
+  for (size_t i = 0; i < x.shape().size(); ++i)
+    if (x.shape()[i] != 1 && (i < lead || shape[i - lead] == 1)) dims.push_back(static_cast<int64_t>(i));
   Tensor r = dims.empty() ? x : sum(x, dims, true);
   return reshape(r, shape);
 }

@@ -37,8 +37,9 @@ function matmul(M: number, K: number, N: number, dtype: 'float32' | 'float64') {
   const C = new Arr(r.slots[2]!.data);
   // Reference product in float64 JS.
   let maxErr = 0;
-  for (let i = 0; i < M; i += 7)
-    for (let j = 0; j < N; j += 5) {
+  const small = M * N <= 1024; // every element, else a sample
+  for (let i = 0; i < M; i += small ? 1 : 7)
+    for (let j = 0; j < N; j += small ? 1 : 5) {
       let acc = 0;
       for (let k = 0; k < K; k++) acc += A[i * K + k]! * B[k * N + j]!;
       maxErr = Math.max(maxErr, Math.abs(acc - C[i * N + j]!));
@@ -65,6 +66,23 @@ describe('GEMM', () => {
       for (let i = 0; i < blas.gA.length; i++) expect(Math.abs(blas.gA[i]! - fallback.gA[i]!)).toBeLessThan(dtype === 'float32' ? 1e-3 : 1e-10);
     });
   }
+
+  it('products on both sides of the size where BLAS takes over (8 x 8 x 8) are right, with their gradients', () => {
+    addon.setBlas(true);
+    for (const dtype of ['float32', 'float64'] as const)
+      for (const [M, K, N] of [[1, 2, 2], [2, 2, 1], [8, 8, 8], [8, 9, 8], [1, 600, 1], [3, 1, 200], [16, 16, 16]] as const) {
+        const r = matmul(M, K, N, dtype);
+        expect(r.maxErr, `${dtype} ${M}x${K}x${N}`).toBeLessThan(dtype === 'float32' ? 1e-5 : 1e-13);
+        // d(sum(A @ B))/dA = row sums of B, for every row of A.
+        const B = rand(K * N, 2);
+        for (let i = 0; i < M; i++)
+          for (let k = 0; k < K; k++) {
+            let want = 0;
+            for (let j = 0; j < N; j++) want += B[k * N + j]!;
+            expect(Math.abs(r.gA[i * K + k]! - want)).toBeLessThan(dtype === 'float32' ? 1e-4 : 1e-12);
+          }
+      }
+  });
 
   it('reports whether BLAS was built in', () => {
     const info = addon.blasInfo();
