@@ -1,10 +1,13 @@
 #include "gemm.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 #include <type_traits>
+#include <vector>
 
 #include "context.h"
 
@@ -24,13 +27,15 @@ extern "C" char* openblas_get_corename(void);
 namespace gs {
 
 namespace {
+// Read by every worker thread's products, set from the main thread
+// (setBlas, the start-up choice): atomic, relaxed (a plain load on x86).
 #ifdef GS_HAVE_CBLAS
-bool g_blas = true;
+std::atomic<bool> g_blas{true};
 struct BlasInit {
   BlasInit() { openblas_set_num_threads(1); }
 } blas_init;
 #else
-bool g_blas = false;
+std::atomic<bool> g_blas{false};
 #endif
 
 // ---------------------------------------------------------------------------
@@ -493,7 +498,7 @@ bool blas_available() {
   return false;
 #endif
 }
-bool blas_enabled() { return g_blas; }
+bool blas_enabled() { return g_blas.load(std::memory_order_relaxed); }
 const char* blas_core() {
 #ifdef GS_HAVE_CBLAS
   return openblas_get_corename();
@@ -501,7 +506,7 @@ const char* blas_core() {
   return "none";
 #endif
 }
-void set_blas_enabled(bool on) { g_blas = on && blas_available(); }
+void set_blas_enabled(bool on) { g_blas.store(on && blas_available(), std::memory_order_relaxed); }
 
 const char* builtin_gemm_kernel() {
   switch (isa()) {
@@ -531,11 +536,39 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const T* 
     // before its kernel (argument checks, its driver's blocking and packing),
     // more than the whole product below kBlasMinWork multiply-adds.
     constexpr int64_t kIntMax = 0x7fffffff;
-    if (g_blas && M * N * K > kBlasMinWork && M <= kIntMax && N <= kIntMax && K <= kIntMax && lda <= kIntMax && ldb <= kIntMax && ldc <= kIntMax)
+    if (g_blas.load(std::memory_order_relaxed) && M * N * K > kBlasMinWork && M <= kIntMax && N <= kIntMax && K <= kIntMax && lda <= kIntMax && ldb <= kIntMax && ldc <= kIntMax)
       return gemm_blas<T>(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
   }
 #endif
   gemm_builtin<T>(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
+}
+
+GemmSpeeds measure_gemm_speeds(int64_t n, int reps) {
+  const size_t nn = static_cast<size_t>(n * n);
+  std::vector<float> a(nn), b(nn), c(nn);
+  for (size_t i = 0; i < nn; ++i) {
+    a[i] = static_cast<float>(i % 7) * 0.25f - 0.5f;
+    b[i] = static_cast<float>(i % 5) * 0.5f - 1.0f;
+  }
+  auto best_gflops = [&](auto product) {
+    product();  // warm-up: packing buffers, caches
+    double best = 0;
+    for (int r = 0; r < reps; ++r) {
+      const auto t0 = std::chrono::steady_clock::now();
+      product();
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (s > 0) best = std::max(best, 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n) / s / 1e9);
+    }
+    return best;
+  };
+  GemmSpeeds out{};
+  out.builtin = best_gflops([&] { gemm_builtin<float>(false, false, n, n, n, a.data(), n, b.data(), n, c.data(), n); });
+#ifdef GS_HAVE_CBLAS
+  out.blas = best_gflops([&] { gemm_blas<float>(false, false, n, n, n, a.data(), n, b.data(), n, c.data(), n); });
+#else
+  out.blas = 0;
+#endif
+  return out;
 }
 
 template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, const float*, int64_t, const float*, int64_t, float*, int64_t);

@@ -17,6 +17,15 @@ const char* blas_core();         // OpenBLAS's kernel family, e.g. "SkylakeX"; "
 // The built-in kernel family the CPU selected: "avx512", "avx2" or "generic".
 const char* builtin_gemm_kernel();
 
+// GFLOP/s of an n x n x n float32 product with each backend, the best of
+// `reps` timed runs after one warm-up (blas is 0 when BLAS was not built in).
+// For choosing the backend at start-up (src/gemm-choice.ts).
+struct GemmSpeeds {
+  double builtin;
+  double blas;
+};
+GemmSpeeds measure_gemm_speeds(int64_t n, int reps);
+
 // C[M x N] = op(A)[M x K] * op(B)[K x N]. op(A)(i, k) is A[i * lda + k], or
 // A[k * lda + i] when trans_a; op(B)(k, j) is B[k * ldb + j], or
 // B[j * ldb + k] when trans_b. C's rows are ldc apart. C is overwritten (its

@@ -7,6 +7,8 @@ import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTra
 import { loadConfig, type Config } from './config.js';
 import { installAccess } from './auth.js';
 import { ProblemError } from './errors.js';
+import { applyGemmChoice } from './gemm-choice.js';
+import { loadAddon } from './native.js';
 import { JobPool } from './pool/pool.js';
 import { createMetrics, installMetrics } from './metrics.js';
 import { installOverload } from './overload.js';
@@ -41,6 +43,8 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
     // Schemas validate structure; responses are plain JSON (zod would walk every element).
     ajv: undefined,
   });
+  const gemm = applyGemmChoice(cfg.gemm, loadAddon());
+  app.log.info({ gemm: gemm.backend, why: gemm.why, speeds: gemm.speeds }, 'GEMM backend');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 

@@ -2,6 +2,7 @@
 // with its default and meaning; loadConfig reads it, the README documents it
 // (test/config.test.ts fails when the README and this table disagree).
 import { availableParallelism } from 'node:os';
+import type { GemmSetting } from './gemm-choice.js';
 
 export interface Config {
   port: number;
@@ -31,6 +32,7 @@ export interface Config {
   maxJsonKeyLength: number;
   apiKey: string | undefined;
   corsOrigin: string | undefined;
+  gemm: GemmSetting;
 }
 
 type Kind = 'int' | 'string' | 'optional-string';
@@ -42,6 +44,8 @@ interface Setting {
   default: number | string | undefined | (() => number);
   /** Smallest value accepted (ints; 0 when absent). */
   min?: number;
+  /** The values accepted (strings). */
+  choices?: readonly string[];
   doc: string;
 }
 
@@ -73,6 +77,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'MAX_JSON_KEY_LENGTH', key: 'maxJsonKeyLength', kind: 'int', default: 1024, doc: 'characters in one JSON object key (checked before parsing)' },
   { env: 'API_KEY', key: 'apiKey', kind: 'optional-string', default: undefined, doc: 'when set, /v1/* requires `Authorization: Bearer <key>`' },
   { env: 'CORS_ORIGIN', key: 'corsOrigin', kind: 'optional-string', default: undefined, doc: 'when set, CORS is enabled for that origin' },
+  { env: 'GEMM', key: 'gemm', kind: 'string', default: 'auto', choices: ['auto', 'openblas', 'builtin'], doc: 'matrix products: `openblas` (when linked), `builtin` (our kernels), or `auto`: whichever ran faster on a 256³ product at start (OpenBLAS unless ours is ≥ 1.2× faster); see Performance' },
 ];
 
 function defaultOf(s: Setting): number | string | undefined {
@@ -94,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       if (n < (s.min ?? 0)) throw new Error(`${s.env} must be at least ${s.min}, got '${raw}'`);
       out[s.key] = n;
     } else {
+      if (s.choices && !s.choices.includes(raw)) throw new Error(`${s.env} must be one of ${s.choices.join(', ')}, got '${raw}'`);
       out[s.key] = raw;
     }
   }

@@ -118,6 +118,8 @@ export interface NativeAddon {
   listOps(): NativeOpInfo[];
   setBlas(on: boolean): boolean;
   blasInfo(): { available: boolean; enabled: boolean; core: string };
+  /** GFLOP/s of an n³ float32 product with each backend (best of `reps`; blas 0 when not linked). */
+  gemmSpeeds(n: number, reps: number): { builtin: number; blas: number };
 }
 
 let cached: NativeAddon | undefined;

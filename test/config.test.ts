@@ -24,6 +24,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ PROCESSES: '0' })).toThrow(/PROCESSES must be at least 1, got '0'/);
   });
 
+  it('GEMM is auto unless set to openblas or builtin', () => {
+    expect(loadConfig({}).gemm).toBe('auto');
+    expect(loadConfig({ GEMM: 'builtin' }).gemm).toBe('builtin');
+    expect(() => loadConfig({ GEMM: 'mkl' })).toThrow(/GEMM must be one of auto, openblas, builtin, got 'mkl'/);
+  });
+
   it("matches the README's configuration table (regenerate with `node -e` per README)", () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     expect(readme).toContain(configTableMarkdown());

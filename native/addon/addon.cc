@@ -33,6 +33,20 @@ Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// gemmSpeeds(n, reps) -> {builtin, blas}: GFLOP/s of an n^3 float32 product with each backend.
+Napi::Value GemmSpeedsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    const double n = info[0].ToNumber().DoubleValue(), reps = info[1].ToNumber().DoubleValue();
+    if (!(n >= 1 && n <= 2048) || !(reps >= 1 && reps <= 100)) throw ValueError("gemmSpeeds: n must be in [1, 2048] and reps in [1, 100]");
+    const GemmSpeeds g = measure_gemm_speeds(static_cast<int64_t>(n), static_cast<int>(reps));
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("builtin", g.builtin);
+    o.Set("blas", g.blas);
+    return o;
+  });
+}
+
 namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("run", Napi::Function::New(env, Run));
@@ -41,6 +55,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("listOps", Napi::Function::New(env, ListOps));
   exports.Set("setBlas", Napi::Function::New(env, SetBlas));
   exports.Set("blasInfo", Napi::Function::New(env, BlasInfo));
+  exports.Set("gemmSpeeds", Napi::Function::New(env, GemmSpeedsJs));
   exports.Set("listOptimizers", Napi::Function::New(env, ListOptimizers));
   exports.Set("listSchedulers", Napi::Function::New(env, ListSchedulers));
   exports.Set("optimizerStep", Napi::Function::New(env, OptimizerStep));
