@@ -13,7 +13,21 @@ if ! command -v clang++ >/dev/null || [ -z "$(clang++ -print-file-name=libclang_
 fi
 WORK=${SAN_DIR:-/tmp/gradserve-asan}
 mkdir -p "$WORK"
-rsync -a --delete --exclude build "$ROOT/native" "$ROOT/binding.gyp" "$ROOT/tools" "$WORK/" 2>/dev/null || { rm -rf "$WORK/native" "$WORK/tools"; cp -a "$ROOT/native" "$ROOT/binding.gyp" "$ROOT/tools" "$WORK/"; }
+# The scratch copy is rebuilt incrementally, so a changed file must get a new
+# mtime: copied with its own (cp -a, rsync -a), an edit made after the previous
+# build had compiled that file looked older than its object, and make kept the
+# stale object. Only files whose content changed are copied; removed ones go.
+sync_tree() { # sync_tree SRC_DIR DST_DIR
+  local src=$1 dst=$2 rel
+  mkdir -p "$dst"
+  (cd "$src" && find . -type f) | while read -r rel; do
+    cmp -s "$src/$rel" "$dst/$rel" || { mkdir -p "$(dirname "$dst/$rel")"; cp "$src/$rel" "$dst/$rel"; }
+  done
+  (cd "$dst" && find . -type f) | while read -r rel; do [ -e "$src/$rel" ] || rm -f "$dst/$rel"; done
+}
+sync_tree "$ROOT/native" "$WORK/native"
+sync_tree "$ROOT/tools" "$WORK/tools"
+cmp -s "$ROOT/binding.gyp" "$WORK/binding.gyp" || cp "$ROOT/binding.gyp" "$WORK/binding.gyp"
 ln -sfn "$ROOT/node_modules" "$WORK/node_modules"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -shared-libasan"
 echo "== building the addon with ASan/UBSan in $WORK"
