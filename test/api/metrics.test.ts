@@ -22,7 +22,9 @@ describe('GET /metrics', () => {
     expect(m).toContain('gradserve_http_requests_total{route="/v1/graph",method="POST",status="200"} 1');
     expect(m).toContain('gradserve_http_requests_total{route="/v1/graph",method="POST",status="413"} 1');
     expect(m).toContain('gradserve_http_requests_total{route="/v1/activations/:name",method="POST",status="200"} 1');
-    expect(m).toMatch(/gradserve_http_request_duration_seconds_bucket\{le="0.1",route="\/v1\/graph",method="POST",status="200"\} 1/);
+    // Counted in the latency histogram (in some bucket: how fast depends on the machine and the build, e.g. ASan).
+    expect(m).toContain('gradserve_http_request_duration_seconds_bucket{le="+Inf",route="/v1/graph",method="POST",status="200"} 1');
+    expect(m).toContain('gradserve_http_request_duration_seconds_count{route="/v1/graph",method="POST",status="200"} 1');
     expect(m).toContain('gradserve_rejections_total{status="413",reason="job_limits"} 1');
     expect(m).toMatch(/gradserve_job_run_seconds_count\{kind="graph",outcome="ok"\} [1-9]/);
     expect(m).toMatch(/gradserve_job_wait_seconds_count\{kind="graph"\} [1-9]/);
