@@ -74,6 +74,25 @@ export function jobData(g: IRGraph): Array<TensorData | undefined> | Uint8Array 
   return packed;
 }
 
+/**
+ * A copy of an IR value in which every array is one v8 serializes as dense.
+ * An array V8 keeps as "holey" (made by `new Array(n)`, as a declared shape is
+ * read, or grown past its end) serializes as a sparse one even when every
+ * element is set, and a spread or slice keeps that kind; equal programs must
+ * give equal bytes to share an id. Typed arrays (constants' data) are kept.
+ */
+function canonical<T>(v: T): T {
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    for (const x of v) out.push(canonical(x));
+    return out as T;
+  }
+  if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = canonical(x);
+  return out as T;
+}
+
 /** The program of a compiled graph, interned: equal IRs share one id. */
 export function programOf(g: IRGraph): ProgramRef {
   if (g.program) return g.program;
@@ -87,7 +106,7 @@ export function programOf(g: IRGraph): ProgramRef {
     outputs: g.outputs.map((o) => o.slot),
     backward: g.backward,
   };
-  const key = serialize(ir).toString('latin1');
+  const key = serialize(canonical(ir)).toString('latin1');
   let ref = interned.get(key);
   if (!ref) {
     ref = { id: nextId++, ir: key };

@@ -89,6 +89,15 @@ describe('jobData and the compile cache', () => {
     expect(new BigInt64Array(copy, 32, 1)[0]).toBe(-7n);
   });
 
+  it('interns equal programs as one, whichever input form gave their shapes', () => {
+    const program = 'y = (x * 2.0).sum()';
+    const nested = new GraphCompiler(cfg).compile({ inputs: { x: [[1, 2, 3], [4, 5, 6]] }, program });
+    const flatWithShape = new GraphCompiler(cfg).compile({ inputs: { x: { data: [1, 2, 3, 4, 5, 6], shape: [2, 3] } }, program });
+    const base64 = new GraphCompiler(cfg).compile({ inputs: { x: { shape: [2, 3], base64: Buffer.from(new Float32Array(6).buffer).toString('base64') } }, program });
+    expect(programOf(flatWithShape).id).toBe(programOf(nested).id);
+    expect(programOf(base64).id).toBe(programOf(nested).id);
+  });
+
   it('sends inputs over 64 KiB as separate arrays', () => {
     const compiler = new GraphCompiler(cfg);
     const big = new Float32Array(16_385).fill(1.5);
