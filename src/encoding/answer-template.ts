@@ -10,6 +10,7 @@
 // The text is byte for byte smallJsonAnswer's (tested against it).
 import { dataText, smallJsonAnswer } from './encode-text.js';
 import type { RawTensor } from './encode.js';
+import { packedHeaderLength, packedLocation } from '../worker/packed-result.js';
 
 /** A graph whose layout changed this many times writes its answers the general way. */
 const MAX_RELEARNS = 8;
@@ -40,7 +41,7 @@ export class AnswerTemplate {
   render(packed: ArrayBuffer | Uint8Array): string | undefined {
     const t = this.template;
     if (!t) return undefined;
-    const { buffer, base } = location(packed);
+    const { buffer, base } = packedLocation(packed);
     if (packed.byteLength < t.header.byteLength) return undefined;
     const h = new Float64Array(buffer, base, t.header.length);
     const want = t.header;
@@ -64,7 +65,7 @@ export class AnswerTemplate {
     if (this.relearns >= MAX_RELEARNS) return undefined;
     if (this.template) this.relearns++;
     this.template = undefined;
-    const { buffer, base } = location(packed);
+    const { buffer, base } = packedLocation(packed);
     const pieces: Piece[] = [];
     let foreign = false;
     const cut = smallJsonAnswer(body, (t, bytes) => {
@@ -80,21 +81,8 @@ export class AnswerTemplate {
       this.relearns = MAX_RELEARNS;
       return undefined;
     }
-    this.template = { header: new Float64Array(buffer.slice(base, base + headerLength(new Float64Array(buffer, base, packed.byteLength >> 3)) * 8)), text, pieces };
+    const length = packedHeaderLength(new Float64Array(buffer, base, packed.byteLength >> 3));
+    this.template = { header: new Float64Array(buffer.slice(base, base + length * 8)), text, pieces };
     return this.render(packed);
   }
-}
-
-function location(packed: ArrayBuffer | Uint8Array): { buffer: ArrayBuffer; base: number } {
-  return packed instanceof ArrayBuffer ? { buffer: packed, base: 0 } : { buffer: packed.buffer as ArrayBuffer, base: packed.byteOffset };
-}
-
-/** Doubles in a packed result's header: [count, bytes, flops, ops], then per entry [slot, pos, dtype, ndim, shape..., offset]. */
-function headerLength(h: Float64Array): number {
-  let k = 4;
-  for (let e = 0; e < h[0]!; e++) {
-    const ndim = h[k + 3]!;
-    k += 5 + ndim;
-  }
-  return k;
 }

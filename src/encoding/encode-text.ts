@@ -20,15 +20,15 @@ export type DataTextOverride = (t: RawTensor, bytes: Uint8Array) => string;
 
 interface Walk {
   elements: number;
-  dataText: DataTextOverride | undefined;
+  writeData: DataTextOverride | undefined;
 }
 
 /**
  * The JSON text of `body` with every raw tensor as `{shape, dtype, data}`, or
- * undefined (see above). `dataText`, when given, writes each tensor's data.
+ * undefined (see above). `writeData`, when given, writes each tensor's data.
  */
-export function smallJsonAnswer(body: Record<string, unknown>, dataText?: DataTextOverride): string | undefined {
-  const budget: Walk = { elements: MAX_ELEMENTS, dataText };
+export function smallJsonAnswer(body: Record<string, unknown>, writeData?: DataTextOverride): string | undefined {
+  const budget: Walk = { elements: MAX_ELEMENTS, writeData };
   try {
     return value(body, 0, budget);
   } catch (e) {
@@ -96,7 +96,7 @@ function tensor(t: RawTensor, budget: Walk): string {
   s += '"shape":[';
   for (let d = 0; d < t.shape.length; d++) s += (d > 0 ? ',' : '') + t.shape[d]!;
   s += '],"dtype":"' + t.dtype + '","data":';
-  return s + (budget.dataText ? budget.dataText(t, bytes) : dataText(t.dtype, t.shape, bytes)) + '}';
+  return s + (budget.writeData ? budget.writeData(t, bytes) : dataText(t.dtype, t.shape, bytes)) + '}';
 }
 
 /** A tensor's `data` as JSON text: nested rows, or the bare value of a 0-d tensor. `bytes` is aligned for the dtype. */

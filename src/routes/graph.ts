@@ -46,17 +46,19 @@ export function graphRoutes(app: FastifyInstance, cfg: Config, pool: JobPool): v
         reply.header('x-job-ms', ms.toFixed(3));
         return dryRunAnswer(graph, r.slots, r.grads, r.cost);
       }
+      // The answer is built once, when needed, with the engine's raw tensors.
+      let raw: Record<string, unknown> | undefined;
+      const answer = () => (raw ??= answerBody(graph, run.result));
       // A small JSON answer of a graph seen before: its template, filled from the packed result.
       if (run.packed && graph.answer && body.encoding !== 'base64' && !wantsBinary(req.headers.accept)) {
-        const text = graph.answer.render(run.packed) ?? graph.answer.learn(run.packed, answerBody(graph, run.result));
+        const text = graph.answer.render(run.packed) ?? graph.answer.learn(run.packed, answer());
         if (text !== undefined) {
           reply.header('x-job-ms', ms.toFixed(3));
           return reply.type('application/json; charset=utf-8').send(text as never);
         }
       }
-      // The answer is built once with the engine's raw tensors, then written
-      // in the form the client asked for: binary framing, base64 or nested JSON.
-      return sendTensors(req, reply, answerBody(graph, run.result), body.encoding, ms);
+      // Written in the form the client asked for: binary framing, base64 or nested JSON.
+      return sendTensors(req, reply, answer(), body.encoding, ms);
     },
   );
 }

@@ -5,16 +5,28 @@ import type { NativeResult, NativeSlot, NativeTensor } from '../native.js';
 
 const DTYPES = ['float32', 'float64', 'int64', 'bool'] as const;
 
+/** Where a packed answer lies: a whole ArrayBuffer, or a view at an 8-byte aligned offset into a batch's. */
+export function packedLocation(packed: ArrayBuffer | Uint8Array): { buffer: ArrayBuffer; base: number } {
+  return packed instanceof ArrayBuffer ? { buffer: packed, base: 0 } : { buffer: packed.buffer as ArrayBuffer, base: packed.byteOffset };
+}
+
 /** A packed answer's cost (its header's second to fourth numbers), without unpacking it. */
 export function packedCost(packed: ArrayBuffer | Uint8Array): { bytes: number; flops: number; ops: number } {
-  const h = packed instanceof ArrayBuffer ? new Float64Array(packed, 0, 4) : new Float64Array(packed.buffer, packed.byteOffset, 4);
+  const { buffer, base } = packedLocation(packed);
+  const h = new Float64Array(buffer, base, 4);
   return { bytes: h[1]!, flops: h[2]!, ops: h[3]! };
+}
+
+/** The numbers in a packed answer's header: [count, bytes, flops, ops], then per entry [slot, pos, dtype, ndim, shape..., offset]. */
+export function packedHeaderLength(h: Float64Array): number {
+  let k = 4;
+  for (let e = 0; e < h[0]!; e++) k += 5 + h[k + 3]!;
+  return k;
 }
 
 /** Unpacks an answer: a whole ArrayBuffer, or a view at an 8-byte aligned offset into a batch's. */
 export function unpackResult(packed: ArrayBuffer | Uint8Array): NativeResult {
-  const buf = packed instanceof ArrayBuffer ? packed : (packed.buffer as ArrayBuffer);
-  const base = packed instanceof ArrayBuffer ? 0 : packed.byteOffset;
+  const { buffer: buf, base } = packedLocation(packed);
   const count = new Float64Array(buf, base, 1)[0]!;
   // The header's length is only known while reading it; it is at most the whole answer.
   const h = new Float64Array(buf, base, Math.floor(packed.byteLength / 8));
