@@ -4,6 +4,7 @@
 // fuzzer found kept as a case.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isDataAnswer } from '../../src/security.js';
 import { binaryFrame, testApp } from '../helpers.js';
 
 let app: FastifyInstance;
@@ -73,18 +74,55 @@ describe('security headers', () => {
     for (const src of r.body.match(/src="[^"]+"/g) ?? []) expect(src).not.toMatch(/https?:/);
   });
 
-  it('the same security headers on every answer: a result, a problem, a 404, the docs', async () => {
-    const names = ['content-security-policy', 'x-content-type-options', 'x-frame-options', 'strict-transport-security', 'cross-origin-resource-policy', 'referrer-policy', 'x-dns-prefetch-control'];
+  // Data answers carry OWASP's API set; pages, scripts and images carry helmet's whole set.
+  const DOCUMENT_ONLY = ['x-dns-prefetch-control', 'cross-origin-opener-policy', 'origin-agent-cluster', 'referrer-policy', 'x-download-options', 'x-permitted-cross-domain-policies', 'x-xss-protection'];
+  const SHARED = ['x-content-type-options', 'strict-transport-security', 'cross-origin-resource-policy'];
+
+  it('every data answer (a result, a problem, a 404, a binary frame, the metrics, the OpenAPI) gets the API set', async () => {
     const answers = [
       await app.inject({ method: 'POST', url: '/v1/graph', payload: { inputs: { x: [1, 2] }, program: 'y = x * 2' } }),
       await app.inject({ method: 'POST', url: '/v1/graph', payload: { program: 'y = ' } }),
       await app.inject({ method: 'GET', url: '/no/such/route' }),
-      await app.inject({ method: 'GET', url: '/docs/' }),
+      await app.inject({ method: 'POST', url: '/v1/graph', payload: binaryFrame({ inputs: { x: { dtype: 'float32', shape: [1], data_offsets: [0, 4] } }, program: 'y = x * 2' }, new Uint8Array(new Float32Array([1]).buffer)), headers: { 'content-type': 'application/octet-stream', accept: 'application/octet-stream' } }),
+      await app.inject({ method: 'GET', url: '/metrics' }),
+      await app.inject({ method: 'GET', url: '/openapi.json' }),
     ];
-    expect(answers.map((r) => r.statusCode)).toEqual([200, 400, 404, 200]);
-    for (const r of answers) for (const n of names) expect(r.headers[n], `${n} on a ${r.statusCode}`).toBe(answers[3]!.headers[n]);
-    expect(answers[0]!.headers['x-content-type-options']).toBe('nosniff');
-    expect(answers[0]!.headers['x-powered-by']).toBeUndefined();
+    expect(answers.map((r) => r.statusCode)).toEqual([200, 400, 404, 200, 200, 200]);
+    for (const r of answers) {
+      const what = `${r.statusCode} ${r.headers['content-type']}`;
+      expect(r.headers['content-security-policy'], what).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(r.headers['x-frame-options'], what).toBe('DENY');
+      expect(r.headers['x-content-type-options'], what).toBe('nosniff');
+      expect(r.headers['strict-transport-security'], what).toMatch(/^max-age=\d+/);
+      expect(r.headers['cross-origin-resource-policy'], what).toBe('same-site');
+      for (const n of DOCUMENT_ONLY) expect(r.headers[n], `${n} on ${what}`).toBeUndefined();
+      expect(r.headers['x-powered-by']).toBeUndefined();
+    }
+    expect(answers[3]!.headers['content-type']).toBe('application/octet-stream');
+  });
+
+  it("pages, scripts and images (the docs, its bundle, a plot) get helmet's whole set, with the same shared headers", async () => {
+    const api = await app.inject({ method: 'POST', url: '/v1/graph', payload: { inputs: { x: [1, 2] }, program: 'y = x * 2' } });
+    const documents = [
+      await app.inject({ method: 'GET', url: '/docs/' }),
+      await app.inject({ method: 'GET', url: '/docs/static/swagger-ui-bundle.js' }),
+      await app.inject({ method: 'GET', url: '/v1/activations/relu/plot.svg' }),
+    ];
+    expect(documents.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    for (const r of documents) {
+      const what = `${r.headers['content-type']}`;
+      expect(String(r.headers['content-security-policy']), what).toContain("script-src 'self'");
+      expect(r.headers['x-frame-options'], what).toBe('SAMEORIGIN');
+      for (const n of DOCUMENT_ONLY) expect(r.headers[n], `${n} on ${what}`).toBeDefined();
+      for (const n of SHARED) expect(r.headers[n], `${n} on ${what}`).toBe(api.headers[n]);
+    }
+  });
+
+  it('only JSON, problem+json, binary frames and plain text count as data', () => {
+    for (const t of ['application/json', 'application/json; charset=utf-8', 'application/problem+json', 'APPLICATION/OCTET-STREAM', 'text/plain; version=0.0.4; charset=utf-8'])
+      expect(isDataAnswer(t), t).toBe(true);
+    for (const t of [undefined, '', 'text/html; charset=utf-8', 'image/svg+xml', 'application/javascript', 'application/jsonp', 'text/plainx', 'text/css', 42])
+      expect(isDataAnswer(t), String(t)).toBe(false);
   });
 });
 
