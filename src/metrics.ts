@@ -7,8 +7,9 @@
 // status, job time and duration — never a body, so never tensor data.
 import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { clusterMetricsText, shareMetrics } from './cluster-metrics.js';
+import { TallyCounter, TallyHistogram } from './tally-metrics.js';
 import { ProblemError } from './errors.js';
 import type { JobEvent, JobPool, PoolHooks } from './pool/pool.js';
 
@@ -24,18 +25,19 @@ const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'gradserve_' });
-  const jobRun = new Histogram({ name: 'gradserve_job_run_seconds', help: 'Time a worker spent on a job', labelNames: ['kind', 'outcome'], buckets: SECONDS, registers: [registry] });
-  const jobWait = new Histogram({ name: 'gradserve_job_wait_seconds', help: 'Time a job waited in the queue for a worker', labelNames: ['kind'], buckets: SECONDS, registers: [registry] });
-  const jobs = new Counter({ name: 'gradserve_jobs_total', help: 'Jobs by kind and outcome (ok, error, deadline, rejected)', labelNames: ['kind', 'outcome'], registers: [registry] });
+  // Every job touches these: tallies read by the registry when scraped (src/tally-metrics.ts).
+  const jobRun = new TallyHistogram(registry, { name: 'gradserve_job_run_seconds', help: 'Time a worker spent on a job', labelNames: ['kind', 'outcome'], buckets: SECONDS });
+  const jobWait = new TallyHistogram(registry, { name: 'gradserve_job_wait_seconds', help: 'Time a job waited in the queue for a worker', labelNames: ['kind'], buckets: SECONDS });
+  const jobs = new TallyCounter(registry, { name: 'gradserve_jobs_total', help: 'Jobs by kind and outcome (ok, error, deadline, rejected)', labelNames: ['kind', 'outcome'] });
   const rejections = new Counter({ name: 'gradserve_rejections_total', help: 'Requests refused with 413, 503 or 504, by reason', labelNames: ['status', 'reason'], registers: [registry] });
   return {
     registry,
     hooks: {
       onJob(e: JobEvent) {
-        jobs.inc({ kind: e.kind, outcome: e.outcome });
+        jobs.inc(e.kind, e.outcome);
         if (e.outcome === 'rejected') return;
-        jobWait.observe({ kind: e.kind }, e.waitMs / 1000);
-        jobRun.observe({ kind: e.kind, outcome: e.outcome }, e.runMs / 1000);
+        jobWait.observe(e.waitMs / 1000, e.kind);
+        jobRun.observe(e.runMs / 1000, e.kind, e.outcome);
       },
     },
     reject(status, reason) {
@@ -60,8 +62,13 @@ function reasonOf(status: number, payload: unknown): string {
 
 export function installMetrics(app: FastifyInstance, metrics: Metrics, pool: JobPool): void {
   const { registry } = metrics;
-  const requests = new Counter({ name: 'gradserve_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers: [registry] });
-  const latency = new Histogram({ name: 'gradserve_http_request_duration_seconds', help: 'HTTP request latency by route, method and status', labelNames: ['route', 'method', 'status'], buckets: SECONDS, registers: [registry] });
+  const latency = new TallyHistogram(registry, {
+    name: 'gradserve_http_request_duration_seconds',
+    help: 'HTTP request latency by route, method and status',
+    labelNames: ['route', 'method', 'status'],
+    buckets: SECONDS,
+    countedAs: { name: 'gradserve_http_requests_total', help: 'HTTP requests by route, method and status' },
+  });
   new Gauge({ name: 'gradserve_queue_depth', help: 'Jobs waiting for a worker', registers: [registry], collect() { this.set(pool.queueSize); } });
   new Gauge({ name: 'gradserve_workers_busy', help: 'Workers running a job now', registers: [registry], collect() { this.set(pool.busy); } });
   new Gauge({ name: 'gradserve_workers', help: 'Worker threads', registers: [registry], collect() { this.set(pool.threads); } });
@@ -73,13 +80,12 @@ export function installMetrics(app: FastifyInstance, metrics: Metrics, pool: Job
   });
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    const status = String(reply.statusCode);
     const ms = reply.elapsedTime;
-    requests.inc({ route, method: req.method, status });
-    latency.observe({ route, method: req.method, status }, ms / 1000);
-    const jobMs = reply.getHeader('x-job-ms');
-    if ((req.log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.('info') ?? true)
+    latency.observe(ms / 1000, route, req.method, String(reply.statusCode));
+    if ((req.log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.('info') ?? true) {
+      const jobMs = reply.getHeader('x-job-ms');
       req.log.info({ route, method: req.method, status: reply.statusCode, ms: Math.round(ms * 1000) / 1000, ...(jobMs !== undefined ? { jobMs: Number(jobMs) } : {}) }, 'request');
+    }
     done();
   });
   const inCluster = cluster.isWorker;
