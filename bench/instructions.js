@@ -6,6 +6,7 @@
 //   node bench/instructions.js            # the 2-2-2 request on /v1/graph
 //   ROUTE=/echo-bench node bench/instructions.js   # the app's own echo route
 //   DIST=/tmp/before node bench/instructions.js    # another built checkout
+//   ROUTE=bare node bench/instructions.js          # the ceiling: a bare fastify echo (bench/peers/echo.js's route)
 //
 // The app runs in this process under callgrind; the client is a plain node
 // child process (not instrumented) holding CONNECTIONS keep-alive connections
@@ -56,15 +57,10 @@ function launch() {
 }
 
 async function server() {
-  const dist = process.env.DIST ?? join(self, '..', '..');
-  const { buildApp } = await import(pathToFileURL(join(dist, 'dist', 'app.js')).href);
   const { BODY } = await import('./graph-222.js');
-  const app = await buildApp({ logLevel: 'warn', workers: 1, maxEventLoopDelayMs: 0 });
-  app.post('/echo-bench', (req, reply) => {
-    reply.send(req.body);
-  });
+  const app = ROUTE === 'bare' ? await bareEcho() : await gradserve();
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
-  const child = fork(self, ['client', base + ROUTE], { env: { ...process.env, GS_UNDER_CALLGRIND: '', BODY } });
+  const child = fork(self, ['client', base + (ROUTE === 'bare' ? '/echo' : ROUTE)], { env: { ...process.env, GS_UNDER_CALLGRIND: '', BODY } });
   const send = (n) =>
     new Promise((resolve, reject) => {
       child.once('message', (m) => (m.failed ? reject(new Error(`${m.failed} of ${n} requests failed: ${m.first}`)) : resolve()));
@@ -77,6 +73,23 @@ async function server() {
   child.kill();
   await app.close();
   process.exit(0);
+}
+
+async function gradserve() {
+  const dist = process.env.DIST ?? join(self, '..', '..');
+  const { buildApp } = await import(pathToFileURL(join(dist, 'dist', 'app.js')).href);
+  const app = await buildApp({ logLevel: 'warn', workers: 1, maxEventLoopDelayMs: 0 });
+  app.post('/echo-bench', (req, reply) => {
+    reply.send(req.body);
+  });
+  return app;
+}
+
+async function bareEcho() {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify({ logger: false });
+  app.post('/echo', async (req) => req.body);
+  return app;
 }
 
 /** CONNECTIONS loops of keep-alive requests; each {n} message runs n requests and answers. */

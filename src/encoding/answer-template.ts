@@ -8,7 +8,7 @@
 // A layout that differs (shapes that depend on the data, e.g. nonzero) makes
 // a new template; a graph whose layout keeps changing stops using them.
 // The text is byte for byte smallJsonAnswer's (tested against it).
-import { dataText, smallJsonAnswer } from './encode-text.js';
+import { dataSkeleton, floatText, int64Text, smallJsonAnswer } from './encode-text.js';
 import type { RawTensor } from './encode.js';
 import { packedHeaderLength, packedLocation } from '../worker/packed-result.js';
 
@@ -25,12 +25,23 @@ interface Piece {
   bytes: number;
 }
 
+/** How a number of the answer is read from the packed result. */
+const FLOAT32 = 0, FLOAT64 = 1, INT64 = 2, BOOL = 3;
+const KINDS: Record<RawTensor['dtype'], { kind: number; size: number }> = {
+  float32: { kind: FLOAT32, size: 4 },
+  float64: { kind: FLOAT64, size: 8 },
+  int64: { kind: INT64, size: 8 },
+  bool: { kind: BOOL, size: 1 },
+};
+
 interface Template {
   /** The packed header this template was cut from, cost fields (1-3) excluded from comparison. */
   header: Float64Array;
-  /** text[0] data(pieces[0]) text[1] ... data(pieces[n-1]) text[n] */
+  /** The fixed text before, between and after the answer's numbers: one more piece than numbers. */
   text: string[];
-  pieces: Piece[];
+  /** Per number: how to read it, and its index in the packed result counted in its dtype's elements. */
+  kinds: Uint8Array;
+  at: Int32Array;
 }
 
 export class AnswerTemplate {
@@ -47,10 +58,27 @@ export class AnswerTemplate {
     const want = t.header;
     if (h[0] !== want[0]) return undefined;
     for (let i = 4; i < want.length; i++) if (h[i] !== want[i]) return undefined;
-    let s = t.text[0]!;
-    for (let i = 0; i < t.pieces.length; i++) {
-      const p = t.pieces[i]!;
-      s += dataText(p.dtype, p.shape, new Uint8Array(buffer, base + p.offset, p.bytes)) + t.text[i + 1]!;
+    // One view per dtype over the whole packed result (its start is 8-byte aligned), made when first needed.
+    let f32: Float32Array | undefined, f64: Float64Array | undefined, i32: Int32Array | undefined, u8: Uint8Array | undefined;
+    const { text, kinds, at } = t;
+    let s = text[0]!;
+    for (let j = 0; j < kinds.length; j++) {
+      const i = at[j]!;
+      let v: string;
+      switch (kinds[j]) {
+        case FLOAT32:
+          v = floatText((f32 ??= new Float32Array(buffer, base, packed.byteLength >> 2))[i]!);
+          break;
+        case FLOAT64:
+          v = floatText((f64 ??= new Float64Array(buffer, base, packed.byteLength >> 3))[i]!);
+          break;
+        case INT64:
+          v = int64Text((i32 ??= new Int32Array(buffer, base, packed.byteLength >> 2)), i);
+          break;
+        default:
+          v = (u8 ??= new Uint8Array(buffer, base, packed.byteLength))[i] !== 0 ? 'true' : 'false';
+      }
+      s += v + text[j + 1]!;
     }
     return s;
   }
@@ -81,8 +109,40 @@ export class AnswerTemplate {
       this.relearns = MAX_RELEARNS;
       return undefined;
     }
+    const flat = flatten(text, pieces);
+    if (flat === undefined) {
+      this.relearns = MAX_RELEARNS;
+      return undefined;
+    }
     const length = packedHeaderLength(new Float64Array(buffer, base, packed.byteLength >> 3));
-    this.template = { header: new Float64Array(buffer.slice(base, base + length * 8)), text, pieces };
+    this.template = { header: new Float64Array(buffer.slice(base, base + length * 8)), ...flat };
     return this.render(packed);
   }
+}
+
+/**
+ * The cut answer as fixed text around each single number: every tensor's
+ * data becomes its brackets and commas (dataSkeleton) around its elements.
+ * Undefined when a tensor's bytes are not aligned for its dtype in the packed
+ * result (the engine aligns them; this keeps the views above exact).
+ */
+function flatten(cut: string[], pieces: Piece[]): Pick<Template, 'text' | 'kinds' | 'at'> | undefined {
+  const text = [cut[0]!];
+  const kinds: number[] = [];
+  const at: number[] = [];
+  for (let p = 0; p < pieces.length; p++) {
+    const { dtype, shape, offset, bytes } = pieces[p]!;
+    const { kind, size } = KINDS[dtype];
+    if (offset % size !== 0) return undefined;
+    const skeleton = dataSkeleton(shape);
+    if (bytes !== (skeleton.length - 1) * size) return undefined;
+    text[text.length - 1] += skeleton[0]!;
+    for (let k = 1; k < skeleton.length; k++) {
+      kinds.push(kind);
+      at.push(offset / size + k - 1);
+      text.push(skeleton[k]!);
+    }
+    text[text.length - 1] += cut[p + 1]!;
+  }
+  return { text, kinds: Uint8Array.from(kinds), at: Int32Array.from(at) };
 }

@@ -127,28 +127,44 @@ function quote(k: string): string {
   return '"' + k + '"';
 }
 
-const TWO_32 = 4294967296;
-
 /** Element i as JSON text, exactly as encode.ts's rows give it to JSON.stringify. */
 function reader(dtype: RawTensor['dtype'], bytes: Uint8Array, n: number): (i: number) => string {
   switch (dtype) {
     case 'float32': {
       const a = new Float32Array(bytes.buffer, bytes.byteOffset, n);
-      return (i) => float(a[i]!);
+      return (i) => floatText(a[i]!);
     }
     case 'float64': {
       const a = new Float64Array(bytes.buffer, bytes.byteOffset, n);
-      return (i) => float(a[i]!);
+      return (i) => floatText(a[i]!);
     }
     case 'int64': {
       const a = new Int32Array(bytes.buffer, bytes.byteOffset, 2 * n);
-      return (i) => String(a[2 * i + 1]! * TWO_32 + (a[2 * i]! >>> 0));
+      return (i) => int64Text(a, i);
     }
     case 'bool':
       return (i) => (bytes[i] !== 0 ? 'true' : 'false');
   }
 }
 
-function float(v: number): string {
+/** A float element as JSON text: non-finite values are the strings API.md gives. */
+export function floatText(v: number): string {
   return v - v === 0 ? String(v) : v !== v ? '"NaN"' : v > 0 ? '"Infinity"' : '"-Infinity"';
+}
+
+const TWO_32 = 4294967296;
+
+/** Element i of int64 data read as (low, high) int32 pairs, as JSON text. */
+export function int64Text(pairs: Int32Array, i: number): string {
+  return String(pairs[2 * i + 1]! * TWO_32 + (pairs[2 * i]! >>> 0));
+}
+
+/**
+ * The text of a tensor's `data` around its elements, as dataText writes it:
+ * numel + 1 pieces, element i going between pieces i and i + 1.
+ */
+export function dataSkeleton(shape: readonly number[]): string[] {
+  const cut = '\u0000'; // JSON text never holds it raw
+  const rows = nested(shape.length === 0 ? [1] : shape, 0, () => cut, { k: 0 });
+  return (shape.length === 0 ? rows.slice(1, -1) : rows).split(cut);
 }
