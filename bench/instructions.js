@@ -38,7 +38,8 @@ else launch();
 /** Re-runs this script under callgrind and prints instructions per request. */
 function launch() {
   const dir = mkdtempSync(join(tmpdir(), 'gs-instr-'));
-  const r = spawnSync('valgrind', ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir, 'callgrind.out.%p')}`, process.execPath, self], {
+  const nodeFlags = (process.env.NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const r = spawnSync('valgrind', ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir, 'callgrind.out.%p')}`, process.execPath, ...nodeFlags, self], {
     env: { ...process.env, GS_UNDER_CALLGRIND: '1' },
     stdio: ['ignore', 'inherit', 'pipe'],
     encoding: 'utf8',

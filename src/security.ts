@@ -109,11 +109,33 @@ const QUOTE = 0x22, BACKSLASH = 0x5c, COLON = 0x3a, LBRACE = 0x7b, LBRACKET = 0x
  * skipped with indexOf. Malformed JSON is left for JSON.parse to report.
  */
 export function checkJsonLimits(text: string, limits: JsonLimits): void {
-  // Small bodies (every small-graph request) are scanned char by char: a
-  // regex match allocates per structural character, ~20x the loop's cost there.
-  // Large ones are mostly digits, which the regex engine skips faster.
+  if (withinLimitsBySize(text, limits)) return;
+  // Small bodies are scanned char by char: a regex match allocates per
+  // structural character, ~20x the loop's cost there. Large ones are mostly
+  // digits, which the regex engine skips faster.
   if (text.length <= SMALL_BODY_CHARS) scanSmall(text, limits);
   else scanLarge(text, limits);
+}
+
+/**
+ * True when no scan is needed because no body this size could break a
+ * limit: every key takes at least 3 characters of the text (its quotes and
+ * colon), so there are at most length / 3 keys and none is longer than
+ * length - 3; nesting needs an opening bracket per level (brackets inside
+ * strings only raise the count). False says nothing: scan.
+ * A small-graph body passes in ~20 indexOf calls; the char-by-char scan was
+ * the costliest JavaScript function of its request (bench/instructions.js).
+ */
+function withinLimitsBySize(text: string, limits: JsonLimits): boolean {
+  if (text.length > SMALL_BODY_CHARS || text.length > 3 * limits.maxJsonKeys || text.length - 3 > limits.maxJsonKeyLength) return false;
+  return countUpTo(text, '[', limits.maxJsonDepth) + countUpTo(text, '{', limits.maxJsonDepth) <= limits.maxJsonDepth;
+}
+
+/** Occurrences of `c` in `text`, counted up to max + 1. */
+function countUpTo(text: string, c: string, max: number): number {
+  let n = 0;
+  for (let i = text.indexOf(c); i >= 0 && n <= max; i = text.indexOf(c, i + 1)) n++;
+  return n;
 }
 
 const SMALL_BODY_CHARS = 16 * 1024;
