@@ -50,7 +50,16 @@ constexpr int64_t kClockEveryWork = int64_t{1} << 20;
 // reuse one thread-local lookup within a function (it is constant-initialised,
 // so no guard runs on access).
 inline thread_local ExecContext tls_exec_context;
-inline ExecContext& ctx() { return tls_exec_context; }
+// Each lookup is a __tls_get_addr call (the addon is a dlopened shared
+// object), and GCC re-derives a thread_local's address after calls and
+// branches instead of keeping it in a register. The empty asm hands the
+// address back as an opaque pointer, which the compiler keeps: a function
+// that holds `ExecContext& c = ctx()` pays for one lookup. It emits nothing.
+inline ExecContext& ctx() {
+  ExecContext* c = &tls_exec_context;
+  asm("" : "+r"(c));
+  return *c;
+}
 
 // Runs a scope with a fresh context and restores the previous one after.
 struct ContextScope {

@@ -40,12 +40,12 @@ class SmallVec {
   SmallVec(std::initializer_list<T> l) { assign(l.begin(), l.end()); }
   template <class It, class = std::enable_if_t<!std::is_integral_v<It>>>
   SmallVec(It first, It last) { assign(first, last); }
-  SmallVec(const SmallVec& o) { assign(o.begin(), o.end()); }
+  SmallVec(const SmallVec& o) { copy_from(o); }
   SmallVec(SmallVec&& o) noexcept { take(o); }
   ~SmallVec() { release(); }
 
   SmallVec& operator=(const SmallVec& o) {
-    if (this != &o) assign(o.begin(), o.end());
+    if (this != &o) copy_from(o);
     return *this;
   }
   SmallVec& operator=(SmallVec&& o) noexcept {
@@ -187,6 +187,14 @@ class SmallVec {
     ptr_ = inline_;
     cap_ = N;
     size_ = 0;
+  }
+  // Replaces the elements with o's (another vector, so no aliasing): one
+  // memcpy, no temporary (shapes are copied into every new tensor).
+  void copy_from(const SmallVec& o) {
+    clear();
+    reserve(o.size_);
+    if (o.size_) std::memcpy(ptr_, o.ptr_, o.size_ * sizeof(T));
+    size_ = o.size_;
   }
   // Takes o's elements (o is left empty); this vector must hold none.
   void take(SmallVec& o) noexcept {

@@ -64,7 +64,7 @@ class Tensor {
   const Shape& shape() const { return impl_->shape; }
   int64_t dim() const { return static_cast<int64_t>(impl_->shape.size()); }
   int64_t numel() const { return impl_->numel; }
-  int64_t size(int64_t d) const;  // negative d counts from the end
+  int64_t size(int64_t d) const;  // negative d counts from the end (defined below)
   bool is_meta() const { return impl_->storage == nullptr; }
   bool requires_grad() const { return impl_->requires_grad; }
   bool is_wrapped_number() const { return impl_->wrapped_number; }
@@ -90,9 +90,21 @@ class Tensor {
 };
 
 int64_t shape_numel(const Shape& s);  // throws LimitError past MAX_TENSOR_ELEMENTS
+// The same against a limit the caller has at hand (the context's max_elements).
+int64_t shape_numel(const Shape& s, int64_t max_elements);
 std::string shape_str(const Shape& s);  // "[2, 3]"
-// Wraps a possibly negative dim into [0, ndim); PyTorch's message when out of range.
-int64_t wrap_dim(int64_t d, int64_t ndim);
+
+[[noreturn]] void throw_dim_out_of_range(int64_t d, int64_t n);
+// Wraps a possibly negative dim into [0, ndim); PyTorch's message when out of
+// range. Inline: ops wrap dims several times each, and the check is two compares.
+inline int64_t wrap_dim(int64_t d, int64_t ndim) {
+  const int64_t n = ndim == 0 ? 1 : ndim;  // a 0-d tensor accepts dim 0 and -1, like PyTorch
+  if (d < -n || d >= n) throw_dim_out_of_range(d, n);
+  return d < 0 ? d + n : d;
+}
+
+inline int64_t Tensor::size(int64_t d) const { return shape()[static_cast<size_t>(wrap_dim(d, dim()))]; }
+
 // Row-major strides of a contiguous shape.
 Shape contiguous_strides(const Shape& s);
 
