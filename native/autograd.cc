@@ -8,19 +8,26 @@
 
 namespace gs {
 
-Tensor record(Tensor out, const char* name, std::vector<Tensor> inputs, BackwardFn fn) {
-  if (!ctx().grad_mode) return out;
-  bool any = false;
-  for (const auto& t : inputs) any = any || (t.defined() && t.requires_grad());
-  if (!any || !is_floating(out.dtype())) return out;
-  auto node = std::allocate_shared<Node>(PooledAllocator<Node>());
-  node->name = name;
-  node->inputs = std::move(inputs);
-  node->backward = std::move(fn);
+namespace autograd_detail {
+
+bool any_requires_grad(InputRefs inputs) {
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+bool any_requires_grad(const std::vector<Tensor>& inputs) {
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+void attach(Tensor& out, std::shared_ptr<Node> node) {
   out.impl()->grad_fn = std::move(node);
   out.impl()->requires_grad = true;
-  return out;
 }
+
+}  // namespace autograd_detail
 
 namespace {
 

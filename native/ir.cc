@@ -34,6 +34,12 @@ std::vector<bool> slots_to_record(const IRProgram& p) {
   return rec;
 }
 
+// The result of an op that returns one tensor.
+Tensor only_tensor(Outs&& outs) {
+  if (outs.empty()) throw ValueError("internal: an op returned no tensor");
+  return std::move(outs[0]);
+}
+
 // Slots something is differentiated with respect to; they become leaves that
 // require grad if they do not already (like requires_grad_()).
 std::vector<bool> slots_differentiated(const IRProgram& p) {
@@ -170,7 +176,7 @@ RunResult execute(const IRProgram& p, std::vector<Tensor> inputs, const RunOptio
       std::vector<Value> args = p.nodes[j].args;
       args[0].tensor = slot_tensor(r.slots, args[0].slot);
       GradModeGuard mode(rec[static_cast<size_t>(s)]);
-      r.slots[static_cast<size_t>(s)].t = p.nodes[j].op->fn(Args(args)).at(0);
+      r.slots[static_cast<size_t>(s)].t = only_tensor(p.nodes[j].op->fn(Args(args)));
       deferred[static_cast<size_t>(s)] = 0;
     } catch (Error& e) {
       if (e.node < 0) e.node = static_cast<int>(j);
@@ -227,9 +233,9 @@ RunResult execute(const IRProgram& p, std::vector<Tensor> inputs, const RunOptio
       Slot& out = r.slots[slot];
       if (returns_list(*node.op)) {
         out.is_list = true;
-        out.list = std::move(outs);
+        out.list = std::move(outs).to_vector();
       } else {
-        out.t = outs.at(0);
+        out.t = only_tensor(std::move(outs));
         if (wrt[slot]) make_differentiable(out.t);
       }
     } catch (Error& e) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tensor.h"
+#include "tensor_list.h"
 
 namespace gs {
 
@@ -51,8 +52,9 @@ class Args {
   const std::vector<Value>& v_;
 };
 
-// An op returns one tensor, or a list for schemas that return Tensor[].
-using Outs = std::vector<Tensor>;
+// An op returns one tensor, or a list for schemas that return Tensor[]
+// (inline up to two: most ops return one, and a vector cost a malloc per op).
+using Outs = TensorList<2>;
 using OpFn = Outs (*)(const Args&);
 
 enum class OpKind {
