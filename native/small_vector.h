@@ -173,7 +173,12 @@ class SmallVec {
   }
 
   friend bool operator==(const SmallVec& a, const SmallVec& b) {
-    return a.size_ == b.size_ && std::equal(a.begin(), a.end(), b.begin());
+    // A plain loop: std::equal becomes a memcmp call, which costs more than
+    // comparing a shape's few dims (ops compare shapes several times each).
+    if (a.size_ != b.size_) return false;
+    for (size_t i = 0; i < a.size_; ++i)
+      if (!(a.ptr_[i] == b.ptr_[i])) return false;
+    return true;
   }
   friend bool operator!=(const SmallVec& a, const SmallVec& b) { return !(a == b); }
   friend bool operator<(const SmallVec& a, const SmallVec& b) {

@@ -52,6 +52,13 @@ class TensorList {
     ++size_;
   }
 
+  // Drops tensors past n, or appends undefined ones up to n.
+  void resize(size_t n) {
+    while (size_ > n) data()[--size_] = Tensor();
+    if (spilled_) heap_.resize(size_);
+    while (size_ < n) push_back(Tensor());
+  }
+
   // The tensors as a std::vector (a list-valued op's result goes to a slot).
   std::vector<Tensor> to_vector() && {
     if (spilled_) return std::move(heap_);
