@@ -26,6 +26,7 @@ struct Prepared {
   std::vector<PreparedInput> inputs;  // one per input slot
   std::vector<int> data_slots;        // input slots whose data each run brings, in order
   std::vector<int> outputs;           // slots returned with data
+  ExecPlan plan;                      // plan(prog, &outputs): the same for every run
 };
 
 Prepared& unwrap(const Napi::Value& v) {
@@ -199,6 +200,7 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
     p->outputs = read_ints(ir.Get("outputs"));
     for (int s : p->outputs)
       if (s < 0 || static_cast<size_t>(s) >= p->inputs.size() + p->prog.nodes.size()) throw ValueError("internal: bad output slot");
+    p->plan = plan(p->prog, &p->outputs);
     return Napi::External<Prepared>::New(env, p.release(), [](Napi::Env, Prepared* q) { delete q; });
   });
 }
@@ -220,6 +222,7 @@ Napi::Value RunPrepared(const Napi::CallbackInfo& info) {
   return guarded(env, [&]() -> Napi::Value {
     const Prepared& p = unwrap(info[0]);
     RunOptions opts;
+    opts.plan = &p.plan;
     const int flags = read_run_control_block(info[2], info[3], opts);
     const bool dry_run = (flags & kRunDry) != 0;
     const bool check = dry_run || (flags & kRunCheck) != 0;
