@@ -32,10 +32,10 @@ void attach(Tensor& out, std::shared_ptr<Node> node) {
 namespace {
 
 // What grad() knows of one tensor of the graph.
-struct Mark {
-  bool target = false;   // one of the xs
-  bool visited = false;  // found by the walk
-  bool reaches = false;  // leads to a target (final once its walk finished)
+struct Mark {       // made as Mark{}: all false
+  bool target;   // one of the xs
+  bool visited;  // found by the walk
+  bool reaches;  // leads to a target (final once its walk finished)
 };
 
 // The graph behind a root, walked once: which tensors lead (through grad_fn

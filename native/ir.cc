@@ -286,6 +286,7 @@ RunResult execute(const IRProgram& p, std::vector<Tensor> inputs, const RunOptio
     if (p.grad_output >= 0) gy = slot_tensor(r.slots, p.grad_output);
     else if (y.numel() != 1) throw ShapeError("grad can be implicitly created only for scalar outputs");
     std::vector<Tensor> xs;
+    xs.reserve(p.wrt.size());
     for (int s : p.wrt) xs.push_back(slot_tensor(r.slots, s));
     r.grads = grad(y, xs, gy, false);
   }

@@ -20,7 +20,7 @@ class PtrMap {
   static_assert(std::is_trivially_copyable_v<V>, "PtrMap keeps its slots in a SmallVec");
 
  public:
-  explicit PtrMap(size_t expected = 8) { slots_.resize(capacity_for(expected)); }
+  explicit PtrMap(size_t expected = 8) { slots_.assign(capacity_for(expected), Slot{nullptr, V{}}); }
 
   // The value stored for k, or nullptr.
   V* find(const void* k) {
@@ -39,9 +39,9 @@ class PtrMap {
   }
 
  private:
-  struct Slot {
-    const void* key = nullptr;
-    V value{};
+  struct Slot {  // a free slot has a null key
+    const void* key;
+    V value;
   };
 
   static size_t capacity_for(size_t n) {
@@ -67,7 +67,7 @@ class PtrMap {
   }
   void grow() {
     const SmallVec<Slot, kInlineSlots> old = std::move(slots_);
-    slots_ = SmallVec<Slot, kInlineSlots>(old.size() * 2);
+    slots_.assign(old.size() * 2, Slot{nullptr, V{}});
     used_ = 0;
     for (const Slot& s : old)
       if (s.key) slot_for(s.key).value = s.value;

@@ -209,7 +209,8 @@ class SmallVec {
       o.ptr_ = o.inline_;
       o.cap_ = N;
     } else if (o.size_) {
-      std::memcpy(inline_, o.inline_, o.size_ * sizeof(T));
+      // An inline o holds at most N; the bound says so to GCC's -Warray-bounds.
+      std::memcpy(inline_, o.inline_, std::min(o.size_, N) * sizeof(T));
     }
     size_ = o.size_;
     o.size_ = 0;
@@ -226,7 +227,10 @@ class SmallVec {
   T* ptr_ = inline_;
   size_t size_ = 0;
   size_t cap_ = N;
-  T inline_[N] = {};
+  // Not zeroed: only the first size_ elements are ever read, and each is
+  // written first (zeroing a scratch vector's inline room cost more than
+  // filling it).
+  T inline_[N];
 };
 
 }  // namespace gs

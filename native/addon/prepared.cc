@@ -73,7 +73,7 @@ Tensor input_tensor(const PreparedInput& in, const TypedView* data, bool meta) {
 // the service sends small inputs: one buffer crosses the thread boundary
 // instead of one per tensor).
 struct RunData {
-  std::vector<TypedView> views;
+  SmallVec<TypedView, 8> views;  // inline: a program has a few inputs
 };
 
 RunData read_data(const Prepared& p, const Napi::Value& v) {
@@ -110,7 +110,10 @@ std::vector<Tensor> run_inputs(const Prepared& p, const RunData& data, bool meta
   size_t next = 0;
   for (size_t i = 0; i < p.inputs.size(); ++i) {
     const TypedView* view = nullptr;
-    if (!meta && !p.inputs[i].constant.defined()) view = &data.views.at(next++);
+    if (!meta && !p.inputs[i].constant.defined()) {
+      if (next >= data.views.size()) throw ValueError("internal: too few input tensors");
+      view = &data.views[next++];
+    }
     inputs[i] = input_tensor(p.inputs[i], view, meta);
   }
   return inputs;
@@ -127,7 +130,7 @@ Napi::ArrayBuffer pack_result(Napi::Env env, const Prepared& p, const RunResult&
     double slot, pos;
     const Tensor* t;
   };
-  std::vector<Entry> entries;
+  SmallVec<Entry, 16> entries;  // inline: a few outputs and gradients
   entries.reserve(p.outputs.size() + r.grads.size());
   for (int s : p.outputs) {
     const Slot& sl = r.slots[static_cast<size_t>(s)];
