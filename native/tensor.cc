@@ -27,6 +27,32 @@ Storage::Storage(size_t n) : bytes(n) {
   if (!ptr) throw LimitError("out of memory allocating " + std::to_string(n) + " bytes");
 }
 
+namespace {
+
+// A data record with the data in the same allocation, for tensors of up to
+// kBytes: one pooled block instead of a record and a data block (each a
+// free-list take and give per tensor; a small graph's tensors are all this
+// small). The data keeps the 64-byte alignment of the separate blocks: the
+// room has slack to start it on a 64-byte boundary.
+struct InlineStorage final : Storage {
+  static constexpr size_t kBytes = kMinDataBlock;
+  explicit InlineStorage(size_t n) : Storage(nullptr, n) {
+    const auto at = (reinterpret_cast<uintptr_t>(room) + 63) & ~uintptr_t{63};
+    ptr = room + (at - reinterpret_cast<uintptr_t>(room));
+  }
+  alignas(16) unsigned char room[kBytes + 48];
+};
+
+// Storage for n bytes. Not inline under AddressSanitizer (the pool is off
+// there too): a separate block lets it see an overrun of a tiny tensor.
+std::shared_ptr<Storage> new_storage(size_t n) {
+  if (pool_detail::kEnabled && n <= InlineStorage::kBytes)
+    return std::allocate_shared<InlineStorage>(PooledAllocator<InlineStorage>(), n);
+  return std::allocate_shared<Storage>(PooledAllocator<Storage>(), n);
+}
+
+}  // namespace
+
 Storage::~Storage() {
   if (!owned) return;
   const int c = data_class(bytes);
@@ -110,7 +136,7 @@ Tensor Tensor::empty(const Shape& shape, DType dtype) {
   auto impl = new_impl(shape, dtype, shape_numel(shape, c.limits.max_elements));
   int64_t bytes = impl->numel * static_cast<int64_t>(dtype_size(dtype));
   c.add_bytes(bytes);
-  if (!c.meta) impl->storage = std::allocate_shared<Storage>(PooledAllocator<Storage>(), static_cast<size_t>(bytes));
+  if (!c.meta) impl->storage = new_storage(static_cast<size_t>(bytes));
   return Tensor(impl);
 }
 
@@ -165,8 +191,10 @@ double Tensor::item() const {
   return 0.0;
 }
 
-Tensor Tensor::with_shape(const Shape& s) const {
-  auto impl = new_impl(s, dtype(), shape_numel(s));
+Tensor Tensor::with_shape(const Shape& s) const { return with_shape(s, shape_numel(s)); }
+
+Tensor Tensor::with_shape(const Shape& s, int64_t numel) const {
+  auto impl = new_impl(s, dtype(), numel);
   impl->storage = impl_->storage;
   return Tensor(impl);
 }

@@ -21,7 +21,7 @@ using Shape = SmallVec<int64_t, 6>;
 struct Storage {
   void* ptr = nullptr;
   size_t bytes = 0;
-  bool owned = true;  // false: memory lent by the caller (see Tensor::borrowed)
+  bool owned = true;  // false: not this record's to free (lent by the caller, see Tensor::borrowed, or inline in it)
   explicit Storage(size_t n);
   Storage(void* lent, size_t n) : ptr(lent), bytes(n), owned(false) {}
   ~Storage();
@@ -80,6 +80,8 @@ class Tensor {
   double item() const;
   // Same storage, new shape (numel must match); no autograd.
   Tensor with_shape(const Shape& s) const;
+  // The same when the caller has already counted s's elements (numel).
+  Tensor with_shape(const Shape& s, int64_t numel) const;
   // Same storage, cut from the graph.
   Tensor detach() const;
   // Marks a tensor as a leaf that requires grad (floating dtypes only).

@@ -19,6 +19,7 @@ struct PreparedInput {
   Shape shape;
   bool requires_grad = false;
   bool wrapped = false;
+  size_t bytes = 0;  // of its data, counted once (the shape was checked when read)
 };
 
 struct Prepared {
@@ -36,7 +37,7 @@ Prepared& unwrap(const Napi::Value& v) {
 
 // The tensor of input slot `in` for one run: constants are copied (ops may not
 // share storage across requests), request data is copied from its typed array.
-Tensor input_tensor(const PreparedInput& in, const TypedView* data, bool meta) {
+Tensor input_tensor(const PreparedInput& in, const TypedView* data, bool meta, int64_t max_elements) {
   Tensor t;
   if (meta) {
     t = Tensor::meta(in.shape, in.dtype);
@@ -45,7 +46,7 @@ Tensor input_tensor(const PreparedInput& in, const TypedView* data, bool meta) {
     if (t.nbytes() > 0) std::memcpy(t.raw(), in.constant.raw(), t.nbytes());
   } else {
     const TypedView& ta = *data;
-    const size_t need = static_cast<size_t>(shape_numel(in.shape)) * dtype_size(in.dtype);
+    const size_t need = static_cast<size_t>(shape_numel(in.shape, max_elements)) * dtype_size(in.dtype);
     if (ta.bytes != need)
       throw ShapeError("tensor data has " + std::to_string(ta.bytes) + " bytes but shape " + shape_str(in.shape) + " of " +
                        dtype_name(in.dtype) + " needs " + std::to_string(need));
@@ -84,7 +85,7 @@ RunData read_data(const Prepared& p, const Napi::Value& v) {
     size_t off = 0;
     for (int s : p.data_slots) {
       const PreparedInput& in = p.inputs[static_cast<size_t>(s)];
-      const size_t n = static_cast<size_t>(shape_numel(in.shape)) * dtype_size(in.dtype);
+      const size_t n = in.bytes;
       if (off + n > all.bytes) throw ShapeError("packed tensor data has " + std::to_string(all.bytes) + " bytes, too few for the program's inputs");
       d.views.push_back({static_cast<char*>(all.data) + off, n, all.type});
       off += (n + 7) & ~size_t{7};
@@ -104,8 +105,8 @@ RunData read_data(const Prepared& p, const Napi::Value& v) {
 std::vector<Tensor> run_inputs(const Prepared& p, const RunData& data, bool meta, const Limits& limits) {
   // Input copies are accounted like any allocation.
   ContextScope scope;
-  ctx().meta = meta;
-  ctx().limits = limits;
+  scope.c.meta = meta;
+  scope.c.limits = limits;
   std::vector<Tensor> inputs(p.inputs.size());
   size_t next = 0;
   for (size_t i = 0; i < p.inputs.size(); ++i) {
@@ -114,7 +115,7 @@ std::vector<Tensor> run_inputs(const Prepared& p, const RunData& data, bool meta
       if (next >= data.views.size()) throw ValueError("internal: too few input tensors");
       view = &data.views[next++];
     }
-    inputs[i] = input_tensor(p.inputs[i], view, meta);
+    inputs[i] = input_tensor(p.inputs[i], view, meta, limits.max_elements);
   }
   return inputs;
 }
@@ -193,6 +194,7 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
         in.shape = t.shape();
         in.requires_grad = t.requires_grad();
         in.wrapped = t.is_wrapped_number();
+        in.bytes = t.nbytes();
         if (constant) in.constant = t.detach();
         else p->data_slots.push_back(static_cast<int>(i));
         p->inputs.push_back(std::move(in));
