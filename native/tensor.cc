@@ -122,11 +122,7 @@ Shape contiguous_strides(const Shape& s) {
 }
 
 static std::shared_ptr<TensorImpl> new_impl(const Shape& shape, DType dtype, int64_t numel) {
-  auto impl = std::allocate_shared<TensorImpl>(PooledAllocator<TensorImpl>());
-  impl->dtype = dtype;
-  impl->shape = shape;
-  impl->numel = numel;
-  return impl;
+  return std::allocate_shared<TensorImpl>(PooledAllocator<TensorImpl>(), dtype, shape, numel);
 }
 
 Tensor Tensor::meta(const Shape& shape, DType dtype) { return Tensor(new_impl(shape, dtype, shape_numel(shape))); }

@@ -32,6 +32,10 @@ struct Storage {
 struct Node;
 
 struct TensorImpl {
+  TensorImpl() = default;
+  // Constructs the shape in place (a default one then assigned cost twice).
+  TensorImpl(DType d, const Shape& s, int64_t n) : dtype(d), shape(s), numel(n) {}
+
   DType dtype = DType::Float32;
   Shape shape;
   int64_t numel = 0;
