@@ -30,6 +30,23 @@ class TensorList {
     push_back(std::move(c));
   }
   TensorList(std::vector<Tensor> v) : heap_(std::move(v)), size_(heap_.size()), spilled_(true) {}
+  TensorList(const TensorList&) = default;
+  TensorList& operator=(const TensorList&) = default;
+  // A moved-from list is empty (the defaults would leave its size behind).
+  TensorList(TensorList&& o) noexcept
+      : inline_(std::move(o.inline_)), heap_(std::move(o.heap_)), size_(o.size_), spilled_(o.spilled_) {
+    o.forget();
+  }
+  TensorList& operator=(TensorList&& o) noexcept {
+    if (this != &o) {
+      inline_ = std::move(o.inline_);
+      heap_ = std::move(o.heap_);
+      size_ = o.size_;
+      spilled_ = o.spilled_;
+      o.forget();
+    }
+    return *this;
+  }
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
@@ -61,14 +78,24 @@ class TensorList {
 
   // The tensors as a std::vector (a list-valued op's result goes to a slot).
   std::vector<Tensor> to_vector() && {
-    if (spilled_) return std::move(heap_);
     std::vector<Tensor> v;
-    v.reserve(size_);
-    for (size_t i = 0; i < size_; ++i) v.push_back(std::move(inline_[i]));
+    if (spilled_) {
+      v = std::move(heap_);
+    } else {
+      v.reserve(size_);
+      for (size_t i = 0; i < size_; ++i) v.push_back(std::move(inline_[i]));
+    }
+    forget();
     return v;
   }
 
  private:
+  // Empty, after the tensors were moved out.
+  void forget() {
+    heap_.clear();
+    size_ = 0;
+    spilled_ = false;
+  }
   // Moves the inline tensors to the vector, which keeps all of them from now on.
   void spill() {
     heap_.reserve(2 * N + 2);
