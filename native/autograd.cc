@@ -8,64 +8,97 @@
 
 namespace gs {
 
-Tensor record(Tensor out, const char* name, std::vector<Tensor> inputs, BackwardFn fn) {
-  if (!ctx().grad_mode) return out;
-  bool any = false;
-  for (const auto& t : inputs) any = any || (t.defined() && t.requires_grad());
-  if (!any || !is_floating(out.dtype())) return out;
-  auto node = std::allocate_shared<Node>(PooledAllocator<Node>());
-  node->name = name;
-  node->inputs = std::move(inputs);
-  node->backward = std::move(fn);
+namespace autograd_detail {
+
+bool any_requires_grad(InputRefs inputs) {
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+bool any_requires_grad(const std::vector<Tensor>& inputs) {
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+void attach(Tensor& out, std::shared_ptr<Node> node) {
   out.impl()->grad_fn = std::move(node);
   out.impl()->requires_grad = true;
-  return out;
 }
+
+}  // namespace autograd_detail
 
 namespace {
 
-// Which tensors lead (through grad_fn edges) to one of the targets. Iterative,
-// so a long chain of ops cannot overflow the stack.
-struct Reach {
-  PtrMap<bool> memo;     // visited tensors: whether they lead to a target
-  PtrMap<bool> targets;
+// What grad() knows of one tensor of the graph.
+struct Mark {       // made as Mark{}: all false
+  bool target;   // one of the xs
+  bool visited;  // found by the walk
+  bool reaches;  // leads to a target (final once its walk finished)
+};
+
+// The graph behind a root, walked once: which tensors lead (through grad_fn
+// edges) to one of the targets, in post-order. Each tensor met gets an entry,
+// numbered in order of discovery, which also indexes its gradient in grad():
+// one pointer lookup per edge, flags and gradients in arrays. Iterative, so a
+// long chain of ops cannot overflow the stack.
+struct Walk {
+  struct Visit {
+    const Tensor* t;
+    uint32_t entry;
+  };
+  PtrMap<uint32_t> entries;     // tensor -> 1 + its entry
+  SmallVec<Mark, 32> marks;     // by entry
   // Post-order: inputs before the ops that use them. Pointers into the graph
   // (the root and its nodes' input lists), which the caller's root keeps
   // alive and nothing changes while gradients are taken: copies would cost
   // two atomic reference-count updates each.
-  std::vector<const Tensor*> order;
+  SmallVec<Visit, 32> order;
+
+  explicit Walk(size_t expected) : entries(expected) {}
+
+  // t's entry, made on first sight.
+  uint32_t entry(const TensorImpl* t) {
+    uint32_t& e = entries[t];
+    if (e == 0) {
+      marks.push_back(Mark{});
+      e = static_cast<uint32_t>(marks.size());
+    }
+    return e - 1;
+  }
+  // t's entry, or -1 when the walk never met it.
+  int64_t find(const TensorImpl* t) {
+    const uint32_t* e = entries.find(t);
+    return e ? static_cast<int64_t>(*e) - 1 : -1;
+  }
 
   bool run(const Tensor& root) {
-    struct Frame { const Tensor* t; size_t next; bool reach; };
-    std::vector<Frame> stack;
-    stack.reserve(32);
-    order.reserve(32);
-    stack.push_back({&root, 0, targets.contains(root.impl())});
-    memo[root.impl()] = false;
+    struct Frame { const Tensor* t; uint32_t entry; uint32_t next; bool reach; };
+    SmallVec<Frame, 32> stack;
+    const uint32_t re = entry(root.impl());
+    marks[re].visited = true;
+    stack.push_back({&root, re, 0, marks[re].target});
     while (!stack.empty()) {
       Frame& f = stack.back();
       const auto& fn = f.t->grad_fn();
       if (fn && f.next < fn->inputs.size()) {
         const Tensor& in = fn->inputs[f.next++];
         if (!in.defined()) continue;
-        if (const bool* seen = memo.find(in.impl())) { f.reach = f.reach || *seen; continue; }
-        memo[in.impl()] = false;
-        stack.push_back({&in, 0, targets.contains(in.impl())});
+        const uint32_t e = entry(in.impl());
+        Mark& m = marks[e];
+        if (m.visited) { f.reach = f.reach || m.reaches; continue; }
+        m.visited = true;
+        stack.push_back({&in, e, 0, m.target});
         continue;
       }
-      bool r = f.reach;
-      memo[f.t->impl()] = r;
-      if (r) order.push_back(f.t);
+      const bool r = f.reach;
+      marks[f.entry].reaches = r;
+      if (r) order.push_back({f.t, f.entry});
       stack.pop_back();
       if (!stack.empty()) stack.back().reach = stack.back().reach || r;
     }
-    return memo[root.impl()];
-  }
-
-  // Whether t was visited and leads to a target.
-  bool reaches(const TensorImpl* t) {
-    const bool* r = memo.find(t);
-    return r && *r;
+    return marks[re].reaches;
   }
 };
 
@@ -79,6 +112,7 @@ Tensor fit_grad(Tensor g, const Tensor& input) {
 
 std::vector<Tensor> grad(const Tensor& y, const std::vector<Tensor>& xs, const Tensor& grad_y, bool create_graph) {
   GradModeGuard mode(create_graph);
+  ExecContext& c = ctx();
   for (const auto& x : xs)
     if (!is_floating(x.dtype())) throw DTypeError("only Tensors of floating point dtype can require gradients");
   Tensor seed = grad_y.defined() ? grad_y : op::ones_like(y);
@@ -87,42 +121,46 @@ std::vector<Tensor> grad(const Tensor& y, const std::vector<Tensor>& xs, const T
                      " and output has a shape of " + shape_str(y.shape()));
   if (is_floating(y.dtype()) && seed.dtype() != y.dtype()) seed = op::to_dtype(seed, y.dtype());
 
-  Reach reach;
-  for (const auto& x : xs) reach.targets[x.impl()] = true;
-  // Gradients accumulated so far; an undefined tensor is "none (any more)".
-  PtrMap<Tensor> acc(xs.size() + 8);
-  if (is_floating(y.dtype()) && reach.run(y)) {
-    acc[y.impl()] = seed;
+  Walk walk(xs.size() + 8);
+  for (const auto& x : xs) walk.marks[walk.entry(x.impl())].target = true;
+  // Gradients accumulated so far, by entry; an undefined tensor is "none (any more)".
+  TensorList<16> acc;
+  if (is_floating(y.dtype()) && walk.run(y)) {
+    acc.resize(walk.marks.size());
+    acc[walk.order.back().entry] = seed;  // the root finishes last
+    SmallVec<int64_t, 8> in_entry;
     // Reverse post-order visits every op after all ops that consume its output.
-    for (size_t k = reach.order.size(); k-- > 0;) {
-      const Tensor& t = *reach.order[k];
+    for (size_t k = walk.order.size(); k-- > 0;) {
+      const Tensor& t = *walk.order[k].t;
       const auto& fn = t.grad_fn();
-      Tensor* slot = acc.find(t.impl());
-      if (!fn || !slot || !slot->defined()) continue;
-      ctx().check_cancel_between_ops();
-      Tensor g = *slot;
+      Tensor& slot = acc[walk.order[k].entry];
+      if (!fn || !slot.defined()) continue;
+      c.check_cancel_between_ops();
+      Tensor g = slot;
       // A target that is also an intermediate keeps its gradient (like retain_grad).
-      if (!reach.targets.contains(t.impl())) *slot = Tensor();
+      if (!walk.marks[walk.order[k].entry].target) slot = Tensor();
       NeedsMask needs(fn->inputs.size());
+      in_entry.resize(needs.size());
       for (size_t i = 0; i < needs.size(); ++i) {
         const Tensor& in = fn->inputs[i];
-        needs[i] = in.defined() && in.requires_grad() && reach.reaches(in.impl());
+        in_entry[i] = in.defined() ? walk.find(in.impl()) : -1;
+        needs[i] = in.defined() && in.requires_grad() && in_entry[i] >= 0 && walk.marks[static_cast<size_t>(in_entry[i])].reaches;
       }
       Grads gs_ = fn->backward(g, BackwardCtx{t, needs});
       for (size_t i = 0; i < needs.size() && i < gs_.size(); ++i) {
         if (!needs[i] || !gs_[i].defined()) continue;
-        const Tensor& in = fn->inputs[i];
-        Tensor gi = fit_grad(gs_[i], in);
-        Tensor& a = acc[in.impl()];
-        a = a.defined() ? op::add(a, gi) : gi;
+        Tensor gi = fit_grad(std::move(gs_[i]), fn->inputs[i]);
+        Tensor& a = acc[static_cast<size_t>(in_entry[i])];
+        a = a.defined() ? op::add(a, gi) : std::move(gi);
       }
     }
   }
   std::vector<Tensor> out;
   out.reserve(xs.size());
   for (const auto& x : xs) {
-    Tensor* a = acc.find(x.impl());
-    out.push_back(a && a->defined() ? *a : op::zeros_like(x));
+    const int64_t e = walk.find(x.impl());
+    out.push_back(e >= 0 && static_cast<size_t>(e) < acc.size() && acc[static_cast<size_t>(e)].defined() ? acc[static_cast<size_t>(e)]
+                                                                                                         : op::zeros_like(x));
   }
   return out;
 }

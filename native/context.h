@@ -26,18 +26,33 @@ struct ExecContext {
   bool has_deadline = false;
   std::chrono::steady_clock::time_point deadline;
 
-  void add_bytes(int64_t n);
-  void add_flops(int64_t n);
-  void add_op();
+  // The tallies are inline (every op adds to them) and throw LimitError past a limit.
+  void add_bytes(int64_t n) {
+    bytes += n;
+    if (bytes > limits.max_bytes) throw_over_bytes();
+  }
+  void add_flops(int64_t n) {
+    flops += n;
+    if (flops > limits.max_flops) throw_over_flops();
+  }
+  void add_op() {
+    if (++ops > limits.max_ops) throw_over_ops();
+  }
   // Throws CancelledError when the job was cancelled or is past its deadline.
   void check_cancel() const;
   // The same between two ops: the cancel flag every time, the clock only once
   // kClockEveryOps ops or kClockEveryWork bytes + FLOPs have passed since it
   // was last read (a clock read costs more than a tiny op; a long kernel
-  // checks inside itself).
+  // checks inside itself). Inline: it runs before every op.
   void check_cancel_between_ops();
 
  private:
+  [[noreturn]] void throw_over_bytes() const;
+  [[noreturn]] void throw_over_flops() const;
+  [[noreturn]] void throw_over_ops() const;
+  [[noreturn]] static void throw_cancelled();
+  void read_clock(int64_t work);  // throws CancelledError past the deadline
+
   int64_t work_at_clock_ = 0;
   int ops_since_clock_ = 0;
 };
@@ -45,24 +60,46 @@ struct ExecContext {
 constexpr int kClockEveryOps = 16;
 constexpr int64_t kClockEveryWork = int64_t{1} << 20;
 
+inline void ExecContext::check_cancel_between_ops() {
+  if (cancel_flag && *cancel_flag != 0) throw_cancelled();
+  if (!has_deadline) return;
+  const int64_t work = bytes + flops;
+  if (++ops_since_clock_ < kClockEveryOps && work - work_at_clock_ < kClockEveryWork) return;
+  read_clock(work);
+}
+
 // The calling thread's context. An inline variable rather than a function in
 // context.cc: ops read it several times each, and inline the compiler can
 // reuse one thread-local lookup within a function (it is constant-initialised,
 // so no guard runs on access).
 inline thread_local ExecContext tls_exec_context;
-inline ExecContext& ctx() { return tls_exec_context; }
+// Each lookup is a __tls_get_addr call (the addon is a dlopened shared
+// object), and GCC re-derives a thread_local's address after calls and
+// branches instead of keeping it in a register. The empty asm hands the
+// address back as an opaque pointer, which the compiler keeps: a function
+// that holds `ExecContext& c = ctx()` pays for one lookup. It emits nothing.
+inline ExecContext& ctx() {
+  ExecContext* c = &tls_exec_context;
+  asm("" : "+r"(c));
+  return *c;
+}
 
 // Runs a scope with a fresh context and restores the previous one after.
+// The guards keep a reference to the context (its address is fixed for the
+// thread): the restore needs no second lookup.
 struct ContextScope {
+  ExecContext& c;
   ExecContext saved;
-  ContextScope() : saved(ctx()) { ctx() = ExecContext(); }
-  ~ContextScope() { ctx() = saved; }
+  ContextScope() : c(ctx()), saved(c) { c = ExecContext(); }
+  ~ContextScope() { c = saved; }
 };
 
 struct GradModeGuard {
+  ExecContext& c;
   bool prev;
-  explicit GradModeGuard(bool enabled) : prev(ctx().grad_mode) { ctx().grad_mode = enabled; }
-  ~GradModeGuard() { ctx().grad_mode = prev; }
+  explicit GradModeGuard(bool enabled) : GradModeGuard(ctx(), enabled) {}
+  GradModeGuard(ExecContext& context, bool enabled) : c(context), prev(c.grad_mode) { c.grad_mode = enabled; }
+  ~GradModeGuard() { c.grad_mode = prev; }
 };
 
 // Long kernels call this every `chunk` iterations of their outer loop.

@@ -12,15 +12,13 @@ namespace gs {
 
 namespace {
 
-bool returns_list(const OpDef& op) { return op.schema.size() >= 8 && op.schema.compare(op.schema.size() - 8, 8, "Tensor[]") == 0; }
-
 // Which slots must record autograd nodes: the values some later grad/backward
 // differentiates, and everything they are computed from. Nothing else pays
 // for recording.
-std::vector<bool> slots_to_record(const IRProgram& p) {
+std::vector<uint8_t> slots_to_record(const IRProgram& p) {
   const size_t n = static_cast<size_t>(p.num_inputs) + p.nodes.size();
-  std::vector<bool> rec(n, false);
-  auto mark = [&](int s) { if (s >= 0 && static_cast<size_t>(s) < n) rec[static_cast<size_t>(s)] = true; };
+  std::vector<uint8_t> rec(n, 0);
+  auto mark = [&](int s) { if (s >= 0 && static_cast<size_t>(s) < n) rec[static_cast<size_t>(s)] = 1; };
   if (p.backward) mark(p.of);
   for (const auto& node : p.nodes)
     if (node.op->kind == OpKind::Autograd && !node.args.empty()) mark(node.args[0].slot);
@@ -34,12 +32,18 @@ std::vector<bool> slots_to_record(const IRProgram& p) {
   return rec;
 }
 
+// The result of an op that returns one tensor.
+Tensor only_tensor(Outs&& outs) {
+  if (outs.empty()) throw ValueError("internal: an op returned no tensor");
+  return std::move(outs[0]);
+}
+
 // Slots something is differentiated with respect to; they become leaves that
 // require grad if they do not already (like requires_grad_()).
-std::vector<bool> slots_differentiated(const IRProgram& p) {
+std::vector<uint8_t> slots_differentiated(const IRProgram& p) {
   const size_t n = static_cast<size_t>(p.num_inputs) + p.nodes.size();
-  std::vector<bool> wrt(n, false);
-  auto mark = [&](int s) { if (s >= 0 && static_cast<size_t>(s) < n) wrt[static_cast<size_t>(s)] = true; };
+  std::vector<uint8_t> wrt(n, 0);
+  auto mark = [&](int s) { if (s >= 0 && static_cast<size_t>(s) < n) wrt[static_cast<size_t>(s)] = 1; };
   if (p.backward)
     for (int s : p.wrt) mark(s);
   for (const auto& node : p.nodes)
@@ -54,11 +58,14 @@ void make_differentiable(Tensor& t) {
   t.set_requires_grad(true);
 }
 
-const Tensor& slot_tensor(const std::vector<Slot>& slots, int s) {
+[[noreturn]] void throw_bad_slot(const std::vector<Slot>& slots, int s) {
   if (s < 0 || static_cast<size_t>(s) >= slots.size()) throw ValueError("internal: bad slot " + std::to_string(s));
-  const Slot& sl = slots[static_cast<size_t>(s)];
-  if (sl.is_list) throw ValueError("expected a tensor but got a list of tensors; index it with [i]");
-  return sl.t;
+  throw ValueError("expected a tensor but got a list of tensors; index it with [i]");
+}
+
+inline const Tensor& slot_tensor(const std::vector<Slot>& slots, int s) {
+  if (s < 0 || static_cast<size_t>(s) >= slots.size() || slots[static_cast<size_t>(s)].is_list) throw_bad_slot(slots, s);
+  return slots[static_cast<size_t>(s)].t;
 }
 
 // Transposes that feed only matrix products (`x @ w.T`): copying the
@@ -94,16 +101,16 @@ bool is_transpose_node(const IRNode& n) {
 }
 
 // Empty when the program has no candidate at all (nothing to fuse).
-std::vector<bool> deferrable_transposes(const IRProgram& p, const std::vector<int>& keep) {
+std::vector<uint8_t> deferrable_transposes(const IRProgram& p, const std::vector<int>& keep) {
   const size_t n = static_cast<size_t>(p.num_inputs) + p.nodes.size();
-  std::vector<bool> cand;
+  std::vector<uint8_t> cand;
   for (size_t j = 0; j < p.nodes.size(); ++j)
     if (is_transpose_node(p.nodes[j]) && p.nodes[j].args[0].kind == Value::Kind::Tensor) {
-      cand.resize(n, false);
-      cand[static_cast<size_t>(p.num_inputs) + j] = true;
+      cand.resize(n, 0);
+      cand[static_cast<size_t>(p.num_inputs) + j] = 1;
     }
   if (cand.empty()) return cand;
-  auto drop = [&](int s) { if (s >= 0 && static_cast<size_t>(s) < n) cand[static_cast<size_t>(s)] = false; };
+  auto drop = [&](int s) { if (s >= 0 && static_cast<size_t>(s) < n) cand[static_cast<size_t>(s)] = 0; };
   for (int s : keep) drop(s);
   for (int s : p.wrt) drop(s);
   drop(p.of);
@@ -133,11 +140,46 @@ bool transposes_last_two(const IRNode& node, const Tensor& x) {
   return (a == d - 2 && b == d - 1) || (a == d - 1 && b == d - 2);
 }
 
+// Binds the tensors node's arguments read: bound[k] for Tensor argument k,
+// lists[k] for Tensor[] argument k (its constant tensors, then its slots').
+// Returns whether the node has a Tensor[] argument.
+bool bind_args(const IRNode& node, const std::vector<Slot>& slots, SmallVec<const Tensor*, 8>& bound,
+               std::vector<std::vector<Tensor>>& lists) {
+  bound.assign(node.args.size(), nullptr);
+  bool has_lists = false;
+  for (size_t k = 0; k < node.args.size(); ++k) {
+    const Value& a = node.args[k];
+    if (a.kind == Value::Kind::Tensor) {
+      bound[k] = &slot_tensor(slots, a.slot);
+    } else if (a.kind == Value::Kind::TensorList) {
+      if (!has_lists) lists.assign(node.args.size(), {});
+      has_lists = true;
+      std::vector<Tensor>& l = lists[k];
+      l = a.tensors;
+      for (int s : a.slots) {
+        // A list-valued slot (the result of split or chunk) contributes all its tensors.
+        const Slot& sl = slots.at(static_cast<size_t>(s));
+        if (sl.is_list) l.insert(l.end(), sl.list.begin(), sl.list.end());
+        else l.push_back(slot_tensor(slots, s));
+      }
+    }
+  }
+  return has_lists;
+}
+
 }  // namespace
+
+ExecPlan plan(const IRProgram& p, const std::vector<int>* fuse_keep) {
+  ExecPlan pl;
+  pl.rec = slots_to_record(p);
+  pl.wrt = slots_differentiated(p);
+  if (fuse_keep) pl.deferrable = deferrable_transposes(p, *fuse_keep);
+  return pl;
+}
 
 RunResult execute(const IRProgram& p, std::vector<Tensor> inputs, const RunOptions& o) {
   ContextScope scope;
-  ExecContext& c = ctx();
+  ExecContext& c = scope.c;
   c.meta = o.meta;
   c.limits = o.limits;
   c.cancel_flag = o.cancel_flag;
@@ -149,12 +191,18 @@ RunResult execute(const IRProgram& p, std::vector<Tensor> inputs, const RunOptio
     c.has_deadline = true;
     c.deadline = o.deadline_at;
   }
-  const std::vector<bool> rec = slots_to_record(p);
-  const std::vector<bool> wrt = slots_differentiated(p);
-  const std::vector<bool> deferrable = o.fuse_keep != nullptr && !o.meta ? deferrable_transposes(p, *o.fuse_keep) : std::vector<bool>();
-  const bool fuse = !deferrable.empty();
+  // Meta runs (the cost model, dry runs) never fuse, so a given plan's
+  // deferrable transposes are not used by them.
+  const bool fusing = o.fuse_keep != nullptr && !o.meta;
+  ExecPlan own;
+  if (!o.plan) own = plan(p, fusing ? o.fuse_keep : nullptr);
+  const ExecPlan& pl = o.plan ? *o.plan : own;
+  const std::vector<uint8_t>& rec = pl.rec;
+  const std::vector<uint8_t>& wrt = pl.wrt;
+  const bool fuse = fusing && !pl.deferrable.empty();
+  const std::vector<uint8_t>& deferrable = pl.deferrable;
   // deferred[s]: slot s is the transpose of slot deferred[s]-1, not computed (0: computed).
-  std::vector<int> deferred(fuse ? static_cast<size_t>(p.num_inputs) + p.nodes.size() : 0, 0);
+  SmallVec<int, 32> deferred(fuse ? static_cast<size_t>(p.num_inputs) + p.nodes.size() : 0, 0);
 
   RunResult r;
   r.slots.resize(static_cast<size_t>(p.num_inputs) + p.nodes.size());
@@ -169,8 +217,8 @@ RunResult execute(const IRProgram& p, std::vector<Tensor> inputs, const RunOptio
     try {
       std::vector<Value> args = p.nodes[j].args;
       args[0].tensor = slot_tensor(r.slots, args[0].slot);
-      GradModeGuard mode(rec[static_cast<size_t>(s)]);
-      r.slots[static_cast<size_t>(s)].t = p.nodes[j].op->fn(Args(args)).at(0);
+      GradModeGuard mode(c, rec[static_cast<size_t>(s)]);
+      r.slots[static_cast<size_t>(s)].t = only_tensor(p.nodes[j].op->fn(Args(args)));
       deferred[static_cast<size_t>(s)] = 0;
     } catch (Error& e) {
       if (e.node < 0) e.node = static_cast<int>(j);
@@ -178,7 +226,11 @@ RunResult execute(const IRProgram& p, std::vector<Tensor> inputs, const RunOptio
     }
   };
 
-  std::vector<Value> args;  // a node's arguments with their tensors bound
+  // A node's arguments are read in place (node.args); the tensors of their
+  // slots are bound beside them: bound[k] for a Tensor argument, lists[k]
+  // for a Tensor[] one.
+  SmallVec<const Tensor*, 8> bound;
+  std::vector<std::vector<Tensor>> lists;
   for (size_t i = 0; i < p.nodes.size(); ++i) {
     const IRNode& node = p.nodes[i];
     const size_t slot = static_cast<size_t>(p.num_inputs) + i;
@@ -201,7 +253,7 @@ RunResult execute(const IRProgram& p, std::vector<Tensor> inputs, const RunOptio
             // Otherwise the transposes are made as written and the op runs as usual.
             const bool fits = prod == ProductOp::Mm ? a.dim() == 2 && b.dim() == 2 : a.dim() >= 2 && b.dim() >= 2;
             if (fits) {
-              GradModeGuard mode(rec[slot]);
+              GradModeGuard mode(c, rec[slot]);
               r.slots[slot].t = op::matmul_transposed(a, fa != 0, b, fb != 0);
               if (wrt[slot]) make_differentiable(r.slots[slot].t);
               continue;
@@ -211,25 +263,15 @@ RunResult execute(const IRProgram& p, std::vector<Tensor> inputs, const RunOptio
           }
         }
       }
-      args = node.args;  // reuses the previous node's allocations
-      for (auto& a : args) {
-        if (a.kind == Value::Kind::Tensor) a.tensor = slot_tensor(r.slots, a.slot);
-        else if (a.kind == Value::Kind::TensorList)
-          for (int s : a.slots) {
-            // A list-valued slot (the result of split or chunk) contributes all its tensors.
-            const Slot& sl = r.slots.at(static_cast<size_t>(s));
-            if (sl.is_list) a.tensors.insert(a.tensors.end(), sl.list.begin(), sl.list.end());
-            else a.tensors.push_back(slot_tensor(r.slots, s));
-          }
-      }
-      GradModeGuard mode(rec[slot]);
-      Outs outs = node.op->fn(Args(args));
+      const bool has_lists = bind_args(node, r.slots, bound, lists);
+      GradModeGuard mode(c, rec[slot]);
+      Outs outs = node.op->fn(Args(node.args, bound.data(), has_lists ? lists.data() : nullptr));
       Slot& out = r.slots[slot];
-      if (returns_list(*node.op)) {
+      if (node.op->returns_list) {
         out.is_list = true;
-        out.list = std::move(outs);
+        out.list = std::move(outs).to_vector();
       } else {
-        out.t = outs.at(0);
+        out.t = only_tensor(std::move(outs));
         if (wrt[slot]) make_differentiable(out.t);
       }
     } catch (Error& e) {
@@ -244,6 +286,7 @@ RunResult execute(const IRProgram& p, std::vector<Tensor> inputs, const RunOptio
     if (p.grad_output >= 0) gy = slot_tensor(r.slots, p.grad_output);
     else if (y.numel() != 1) throw ShapeError("grad can be implicitly created only for scalar outputs");
     std::vector<Tensor> xs;
+    xs.reserve(p.wrt.size());
     for (int s : p.wrt) xs.push_back(slot_tensor(r.slots, s));
     r.grads = grad(y, xs, gy, false);
   }

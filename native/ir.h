@@ -3,6 +3,7 @@
 // the dry run that checks shapes and costs a job before it is admitted.
 #pragma once
 #include <chrono>
+#include <cstdint>
 #include <vector>
 
 #include "context.h"
@@ -31,6 +32,19 @@ struct Slot {
   bool is_list = false;
 };
 
+// What execute() works out from the program alone: the slots whose values
+// must record autograd nodes, the slots that become leaves requiring grad,
+// and the transposes that may fuse into matrix products. The same for every
+// run of a program, so a prepared program makes it once (plan()).
+struct ExecPlan {
+  std::vector<uint8_t> rec;         // per slot
+  std::vector<uint8_t> wrt;         // per slot
+  std::vector<uint8_t> deferrable;  // per slot; empty when nothing can fuse
+};
+
+// The plan of p; fuse_keep as in RunOptions (null: no fusion).
+ExecPlan plan(const IRProgram& p, const std::vector<int>* fuse_keep);
+
 struct RunOptions {
   bool meta = false;
   Limits limits;
@@ -45,6 +59,8 @@ struct RunOptions {
   // flag. Meta runs (the cost model, dry runs) never fuse, so their figures
   // and every slot's shape stay as written.
   const std::vector<int>* fuse_keep = nullptr;
+  // plan(p, fuse_keep) made beforehand (a prepared program's); null: made per run.
+  const ExecPlan* plan = nullptr;
 };
 
 struct RunResult {

@@ -116,6 +116,26 @@ void for_each_row(const Shape& shape, const std::array<Shape, N>& strides, F&& f
   }
 }
 
+// Whether r broadcasts to out as one row repeated: its last dim is out's
+// (non-empty) last dim and all its other dims are 1.
+inline bool is_row_of(const Tensor& r, const Tensor& out) {
+  if (r.dim() == 0 || out.dim() == 0 || out.numel() == 0) return false;
+  const int64_t m = out.shape().back();
+  return r.shape().back() == m && r.numel() == m && r.dim() <= out.dim();
+}
+
+// Calls f(r, m) for the start r of each row of m elements of n, checking for
+// cancellation every kCancelCheckElements elements as for_each_row does.
+template <class F>
+void for_each_row_start(int64_t n, int64_t m, F&& f) {
+  int64_t since_check = 0;
+  for (int64_t r = 0; r < n; r += m) {
+    f(r, m);
+    since_check += m;
+    if (since_check >= kCancelCheckElements) { ctx().check_cancel(); since_check = 0; }
+  }
+}
+
 // out[i] = f(a[i]) over contiguous tensors of the same shape.
 template <class R, class T, class F>
 void map_unary(Tensor& out, const Tensor& a, F&& f) {
@@ -144,6 +164,16 @@ void map_binary(Tensor& out, const Tensor& a, const Tensor& b, F&& f) {
   } else if (a.numel() == 1 && b.shape() == out.shape()) {
     const T xv = x[0];
     for (int64_t i = 0; i < n; ++i) o[i] = f(xv, y[i]);
+  } else if (a.shape() == out.shape() && is_row_of(b, out)) {
+    // A row added to every row (a bias): the same elementwise f without
+    // building strides for the general loop below.
+    for_each_row_start(n, out.shape().back(), [&](int64_t r, int64_t m) {
+      for (int64_t j = 0; j < m; ++j) o[r + j] = f(x[r + j], y[j]);
+    });
+  } else if (b.shape() == out.shape() && is_row_of(a, out)) {
+    for_each_row_start(n, out.shape().back(), [&](int64_t r, int64_t m) {
+      for (int64_t j = 0; j < m; ++j) o[r + j] = f(x[j], y[r + j]);
+    });
   } else {
     std::array<Shape, 3> st{contiguous_strides(out.shape()), broadcast_strides(a.shape(), out.shape()),
                                            broadcast_strides(b.shape(), out.shape())};

@@ -20,6 +20,17 @@ struct FreeLists {
 
 thread_local FreeLists lists;
 
+// This thread's lists, looked up once per call. In a shared object every use
+// of a thread_local's address is a __tls_get_addr call, and GCC re-derives
+// the address at each use after a branch instead of keeping it in a register
+// (give() made two calls); the empty asm hands it back as an opaque pointer,
+// which the compiler must keep. It emits no instruction.
+FreeLists& my_lists() {
+  FreeLists* l = &lists;
+  asm("" : "+r"(l));
+  return *l;
+}
+
 struct Reaper {
   ~Reaper() {
     lists.state = FreeLists::kGone;  // blocks freed from now on are released directly
@@ -65,12 +76,12 @@ void push(void* p, void*& head, uint32_t& count) {
 }  // namespace
 
 void* take(size_t cls) {
-  FreeLists& l = lists;
+  FreeLists& l = my_lists();
   return pop(l.head[cls], l.count[cls]);
 }
 
 bool give(void* p, size_t cls) {
-  FreeLists& l = lists;
+  FreeLists& l = my_lists();
   if (!ensure_live(l) || l.count[cls] >= kMaxFree) return false;
   push(p, l.head[cls], l.count[cls]);
   return true;
@@ -82,13 +93,13 @@ namespace gs {
 
 void* take_data_block(int cls) {
   if (!pool_detail::kEnabled) return nullptr;
-  pool_detail::FreeLists& l = pool_detail::lists;
+  pool_detail::FreeLists& l = pool_detail::my_lists();
   return pool_detail::pop(l.data_head[cls], l.data_count[cls]);
 }
 
 bool give_data_block(void* p, int cls) {
   if (!pool_detail::kEnabled) return false;
-  pool_detail::FreeLists& l = pool_detail::lists;
+  pool_detail::FreeLists& l = pool_detail::my_lists();
   if (!pool_detail::ensure_live(l) || l.data_count[cls] >= kMaxFreeData) return false;
   pool_detail::push(p, l.data_head[cls], l.data_count[cls]);
   return true;

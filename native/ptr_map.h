@@ -1,19 +1,26 @@
 // PtrMap<V>: a map from pointers to values in one flat table (open
 // addressing, linear probing). Backward passes look up every tensor of the
 // graph a few times; std::unordered_map allocated a node per entry, and those
-// allocations were a tenth of a small graph's run. Entries are never removed:
-// a caller that wants "gone" stores an empty value.
+// allocations were a tenth of a small graph's run. The table is a SmallVec:
+// up to 32 slots (a map of up to 16 keys) live inline, so a small graph's
+// map allocates nothing. Values are trivially copyable (flags, indices).
+// Entries are never removed: a caller that wants "gone" stores an empty value.
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+#include <type_traits>
+#include <utility>
+
+#include "small_vector.h"
 
 namespace gs {
 
 template <class V>
 class PtrMap {
+  static_assert(std::is_trivially_copyable_v<V>, "PtrMap keeps its slots in a SmallVec");
+
  public:
-  explicit PtrMap(size_t expected = 8) { slots_.resize(capacity_for(expected)); }
+  explicit PtrMap(size_t expected = 8) { slots_.assign(capacity_for(expected), Slot{nullptr, V{}}); }
 
   // The value stored for k, or nullptr.
   V* find(const void* k) {
@@ -32,9 +39,9 @@ class PtrMap {
   }
 
  private:
-  struct Slot {
-    const void* key = nullptr;
-    V value{};
+  struct Slot {  // a free slot has a null key
+    const void* key;
+    V value;
   };
 
   static size_t capacity_for(size_t n) {
@@ -59,14 +66,15 @@ class PtrMap {
     }
   }
   void grow() {
-    std::vector<Slot> old(slots_.size() * 2);
-    old.swap(slots_);
+    const SmallVec<Slot, kInlineSlots> old = std::move(slots_);
+    slots_.assign(old.size() * 2, Slot{nullptr, V{}});
     used_ = 0;
-    for (Slot& s : old)
-      if (s.key) slot_for(s.key).value = std::move(s.value);
+    for (const Slot& s : old)
+      if (s.key) slot_for(s.key).value = s.value;
   }
 
-  std::vector<Slot> slots_;
+  static constexpr size_t kInlineSlots = 32;
+  SmallVec<Slot, kInlineSlots> slots_;
   size_t used_ = 0;
 };
 

@@ -21,6 +21,7 @@ std::unordered_map<std::string, size_t>& index_storage() {
 OpRegistrar::OpRegistrar(std::initializer_list<OpDef> defs) {
   for (OpDef d : defs) {
     d.name = d.schema.substr(0, d.schema.find('('));
+    d.returns_list = d.schema.size() >= 8 && d.schema.compare(d.schema.size() - 8, 8, "Tensor[]") == 0;
     index_storage()[d.name] = ops_storage().size();
     ops_storage().push_back(std::move(d));
   }
@@ -44,9 +45,9 @@ bool Args::is_none(size_t i) const { return at(i).kind == Value::Kind::None; }
 
 const Tensor& Args::tensor(size_t i) const {
   const Value& v = at(i);
-  if (v.kind != Value::Kind::Tensor || !v.tensor.defined())
-    throw ValueError("internal: argument " + std::to_string(i) + " is not a tensor");
-  return v.tensor;
+  const Tensor* t = v.kind != Value::Kind::Tensor ? nullptr : bound_ ? bound_[i] : &v.tensor;
+  if (!t || !t->defined()) throw ValueError("internal: argument " + std::to_string(i) + " is not a tensor");
+  return *t;
 }
 
 Tensor Args::opt_tensor(size_t i) const { return is_none(i) ? Tensor() : tensor(i); }
@@ -54,7 +55,7 @@ Tensor Args::opt_tensor(size_t i) const { return is_none(i) ? Tensor() : tensor(
 const std::vector<Tensor>& Args::tensors(size_t i) const {
   const Value& v = at(i);
   if (v.kind != Value::Kind::TensorList) throw ValueError("internal: argument " + std::to_string(i) + " is not a tensor list");
-  return v.tensors;
+  return bound_lists_ ? bound_lists_[i] : v.tensors;
 }
 
 int64_t Args::i64(size_t i) const {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tensor.h"
+#include "tensor_list.h"
 
 namespace gs {
 
@@ -30,6 +31,11 @@ struct Value {
 class Args {
  public:
   explicit Args(const std::vector<Value>& v) : v_(v) {}
+  // The IR's arguments with their slots' tensors bound beside them: tensors[i]
+  // for Tensor argument i, lists[i] (when given) for Tensor[] argument i. The
+  // executor binds a node's inputs this way instead of copying its Values.
+  Args(const std::vector<Value>& v, const Tensor* const* tensors, const std::vector<Tensor>* lists)
+      : v_(v), bound_(tensors), bound_lists_(lists) {}
   size_t size() const { return v_.size(); }
   bool is_none(size_t i) const;
   const Tensor& tensor(size_t i) const;
@@ -49,10 +55,13 @@ class Args {
  private:
   const Value& at(size_t i) const;
   const std::vector<Value>& v_;
+  const Tensor* const* bound_ = nullptr;
+  const std::vector<Tensor>* bound_lists_ = nullptr;
 };
 
-// An op returns one tensor, or a list for schemas that return Tensor[].
-using Outs = std::vector<Tensor>;
+// An op returns one tensor, or a list for schemas that return Tensor[]
+// (inline up to two: most ops return one, and a vector cost a malloc per op).
+using Outs = TensorList<2>;
 using OpFn = Outs (*)(const Args&);
 
 enum class OpKind {
@@ -71,6 +80,7 @@ struct OpDef {
   bool differentiable;
   OpKind kind;
   std::string name;  // filled from the schema
+  bool returns_list = false;  // the schema returns Tensor[] (filled from it)
 };
 
 const std::vector<OpDef>& all_ops();

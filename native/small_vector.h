@@ -40,12 +40,12 @@ class SmallVec {
   SmallVec(std::initializer_list<T> l) { assign(l.begin(), l.end()); }
   template <class It, class = std::enable_if_t<!std::is_integral_v<It>>>
   SmallVec(It first, It last) { assign(first, last); }
-  SmallVec(const SmallVec& o) { assign(o.begin(), o.end()); }
+  SmallVec(const SmallVec& o) { copy_from(o); }
   SmallVec(SmallVec&& o) noexcept { take(o); }
   ~SmallVec() { release(); }
 
   SmallVec& operator=(const SmallVec& o) {
-    if (this != &o) assign(o.begin(), o.end());
+    if (this != &o) copy_from(o);
     return *this;
   }
   SmallVec& operator=(SmallVec&& o) noexcept {
@@ -173,7 +173,12 @@ class SmallVec {
   }
 
   friend bool operator==(const SmallVec& a, const SmallVec& b) {
-    return a.size_ == b.size_ && std::equal(a.begin(), a.end(), b.begin());
+    // A plain loop: std::equal becomes a memcmp call, which costs more than
+    // comparing a shape's few dims (ops compare shapes several times each).
+    if (a.size_ != b.size_) return false;
+    for (size_t i = 0; i < a.size_; ++i)
+      if (!(a.ptr_[i] == b.ptr_[i])) return false;
+    return true;
   }
   friend bool operator!=(const SmallVec& a, const SmallVec& b) { return !(a == b); }
   friend bool operator<(const SmallVec& a, const SmallVec& b) {
@@ -188,6 +193,14 @@ class SmallVec {
     cap_ = N;
     size_ = 0;
   }
+  // Replaces the elements with o's (another vector, so no aliasing): one
+  // memcpy, no temporary (shapes are copied into every new tensor).
+  void copy_from(const SmallVec& o) {
+    clear();
+    reserve(o.size_);
+    if (o.size_) std::memcpy(ptr_, o.ptr_, o.size_ * sizeof(T));
+    size_ = o.size_;
+  }
   // Takes o's elements (o is left empty); this vector must hold none.
   void take(SmallVec& o) noexcept {
     if (o.on_heap()) {
@@ -196,7 +209,8 @@ class SmallVec {
       o.ptr_ = o.inline_;
       o.cap_ = N;
     } else if (o.size_) {
-      std::memcpy(inline_, o.inline_, o.size_ * sizeof(T));
+      // An inline o holds at most N; the bound says so to GCC's -Warray-bounds.
+      std::memcpy(inline_, o.inline_, std::min(o.size_, N) * sizeof(T));
     }
     size_ = o.size_;
     o.size_ = 0;
@@ -213,7 +227,10 @@ class SmallVec {
   T* ptr_ = inline_;
   size_t size_ = 0;
   size_t cap_ = N;
-  T inline_[N] = {};
+  // Not zeroed: only the first size_ elements are ever read, and each is
+  // written first (zeroing a scratch vector's inline room cost more than
+  // filling it).
+  T inline_[N];
 };
 
 }  // namespace gs

@@ -27,6 +27,32 @@ Storage::Storage(size_t n) : bytes(n) {
   if (!ptr) throw LimitError("out of memory allocating " + std::to_string(n) + " bytes");
 }
 
+namespace {
+
+// A data record with the data in the same allocation, for tensors of up to
+// kBytes: one pooled block instead of a record and a data block (each a
+// free-list take and give per tensor; a small graph's tensors are all this
+// small). The data keeps the 64-byte alignment of the separate blocks: the
+// room has slack to start it on a 64-byte boundary.
+struct InlineStorage final : Storage {
+  static constexpr size_t kBytes = kMinDataBlock;
+  explicit InlineStorage(size_t n) : Storage(nullptr, n) {
+    const auto at = (reinterpret_cast<uintptr_t>(room) + 63) & ~uintptr_t{63};
+    ptr = room + (at - reinterpret_cast<uintptr_t>(room));
+  }
+  alignas(16) unsigned char room[kBytes + 48];
+};
+
+// Storage for n bytes. Not inline under AddressSanitizer (the pool is off
+// there too): a separate block lets it see an overrun of a tiny tensor.
+std::shared_ptr<Storage> new_storage(size_t n) {
+  if (pool_detail::kEnabled && n <= InlineStorage::kBytes)
+    return std::allocate_shared<InlineStorage>(PooledAllocator<InlineStorage>(), n);
+  return std::allocate_shared<Storage>(PooledAllocator<Storage>(), n);
+}
+
+}  // namespace
+
 Storage::~Storage() {
   if (!owned) return;
   const int c = data_class(bytes);
@@ -42,18 +68,32 @@ DType dtype_from_name(const std::string& s) {
   throw ValueError("unknown dtype '" + s + "' (expected float32, float64, int64 or bool)");
 }
 
-int64_t shape_numel(const Shape& s) {
+namespace {
+
+// shape_numel's errors, found the way its checks run: dim by dim, the first
+// negative dim or the first running product past the limit.
+[[noreturn]] void throw_bad_numel(const Shape& s, int64_t max_elements) {
   int64_t n = 1;
   for (int64_t d : s) {
     if (d < 0) throw ValueError("negative dimension " + std::to_string(d) + " in shape " + shape_str(s));
-    if (d != 0 && n > ctx().limits.max_elements / d)
-      throw LimitError("a tensor of shape " + shape_str(s) + " has more elements than MAX_TENSOR_ELEMENTS (" +
-                       std::to_string(ctx().limits.max_elements) + ")");
+    if (d != 0 && n > max_elements / d) break;
     n *= d;
   }
-  if (n > ctx().limits.max_elements)
-    throw LimitError("a tensor of shape " + shape_str(s) + " has more elements than MAX_TENSOR_ELEMENTS (" +
-                     std::to_string(ctx().limits.max_elements) + ")");
+  throw LimitError("a tensor of shape " + shape_str(s) + " has more elements than MAX_TENSOR_ELEMENTS (" +
+                   std::to_string(max_elements) + ")");
+}
+
+}  // namespace
+
+int64_t shape_numel(const Shape& s) { return shape_numel(s, ctx().limits.max_elements); }
+
+int64_t shape_numel(const Shape& s, int64_t max_elements) {
+  // Every running product is checked: one past the limit is refused even when
+  // a later 0 would bring the total back under it.
+  int64_t n = 1;
+  for (int64_t d : s)
+    if (d < 0 || __builtin_mul_overflow(n, d, &n) || n > max_elements) throw_bad_numel(s, max_elements);
+  if (n > max_elements) throw_bad_numel(s, max_elements);
   return n;
 }
 
@@ -66,12 +106,9 @@ std::string shape_str(const Shape& s) {
   return r + "]";
 }
 
-int64_t wrap_dim(int64_t d, int64_t ndim) {
-  int64_t n = ndim == 0 ? 1 : ndim;  // a 0-d tensor accepts dim 0 and -1, like PyTorch
-  if (d < -n || d >= n)
-    throw IndexError("Dimension out of range (expected to be in range of [" + std::to_string(-n) + ", " +
-                     std::to_string(n - 1) + "], but got " + std::to_string(d) + ")");
-  return d < 0 ? d + n : d;
+void throw_dim_out_of_range(int64_t d, int64_t n) {
+  throw IndexError("Dimension out of range (expected to be in range of [" + std::to_string(-n) + ", " +
+                   std::to_string(n - 1) + "], but got " + std::to_string(d) + ")");
 }
 
 Shape contiguous_strides(const Shape& s) {
@@ -84,28 +121,26 @@ Shape contiguous_strides(const Shape& s) {
   return st;
 }
 
-static std::shared_ptr<TensorImpl> new_impl(const Shape& shape, DType dtype) {
-  auto impl = std::allocate_shared<TensorImpl>(PooledAllocator<TensorImpl>());
-  impl->dtype = dtype;
-  impl->shape = shape;
-  impl->numel = shape_numel(shape);
-  return impl;
+static std::shared_ptr<TensorImpl> new_impl(const Shape& shape, DType dtype, int64_t numel) {
+  return std::allocate_shared<TensorImpl>(PooledAllocator<TensorImpl>(), dtype, shape, numel);
 }
 
-Tensor Tensor::meta(const Shape& shape, DType dtype) { return Tensor(new_impl(shape, dtype)); }
+Tensor Tensor::meta(const Shape& shape, DType dtype) { return Tensor(new_impl(shape, dtype, shape_numel(shape))); }
 
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
-  auto impl = new_impl(shape, dtype);
+  ExecContext& c = ctx();
+  auto impl = new_impl(shape, dtype, shape_numel(shape, c.limits.max_elements));
   int64_t bytes = impl->numel * static_cast<int64_t>(dtype_size(dtype));
-  ctx().add_bytes(bytes);
-  if (!ctx().meta) impl->storage = std::allocate_shared<Storage>(PooledAllocator<Storage>(), static_cast<size_t>(bytes));
+  c.add_bytes(bytes);
+  if (!c.meta) impl->storage = new_storage(static_cast<size_t>(bytes));
   return Tensor(impl);
 }
 
 Tensor Tensor::borrowed(const Shape& shape, DType dtype, void* data) {
-  auto impl = new_impl(shape, dtype);
+  ExecContext& c = ctx();
+  auto impl = new_impl(shape, dtype, shape_numel(shape, c.limits.max_elements));
   const int64_t bytes = impl->numel * static_cast<int64_t>(dtype_size(dtype));
-  ctx().add_bytes(bytes);  // accounted like the copy it replaces
+  c.add_bytes(bytes);  // accounted like the copy it replaces
   impl->storage = std::allocate_shared<Storage>(PooledAllocator<Storage>(), data, static_cast<size_t>(bytes));
   return Tensor(impl);
 }
@@ -139,8 +174,6 @@ Tensor Tensor::scalar(double value, DType dtype) {
   return t;
 }
 
-int64_t Tensor::size(int64_t d) const { return shape()[static_cast<size_t>(wrap_dim(d, dim()))]; }
-
 double Tensor::item() const {
   if (numel() != 1)
     throw ValueError("a Tensor with " + std::to_string(numel()) + " elements cannot be converted to Scalar");
@@ -154,11 +187,10 @@ double Tensor::item() const {
   return 0.0;
 }
 
-Tensor Tensor::with_shape(const Shape& s) const {
-  auto impl = std::allocate_shared<TensorImpl>(PooledAllocator<TensorImpl>());
-  impl->dtype = dtype();
-  impl->shape = s;
-  impl->numel = shape_numel(s);
+Tensor Tensor::with_shape(const Shape& s) const { return with_shape(s, shape_numel(s)); }
+
+Tensor Tensor::with_shape(const Shape& s, int64_t numel) const {
+  auto impl = new_impl(s, dtype(), numel);
   impl->storage = impl_->storage;
   return Tensor(impl);
 }

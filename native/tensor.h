@@ -21,7 +21,7 @@ using Shape = SmallVec<int64_t, 6>;
 struct Storage {
   void* ptr = nullptr;
   size_t bytes = 0;
-  bool owned = true;  // false: memory lent by the caller (see Tensor::borrowed)
+  bool owned = true;  // false: not this record's to free (lent by the caller, see Tensor::borrowed, or inline in it)
   explicit Storage(size_t n);
   Storage(void* lent, size_t n) : ptr(lent), bytes(n), owned(false) {}
   ~Storage();
@@ -32,6 +32,10 @@ struct Storage {
 struct Node;
 
 struct TensorImpl {
+  TensorImpl() = default;
+  // Constructs the shape in place (a default one then assigned cost twice).
+  TensorImpl(DType d, const Shape& s, int64_t n) : dtype(d), shape(s), numel(n) {}
+
   DType dtype = DType::Float32;
   Shape shape;
   int64_t numel = 0;
@@ -64,7 +68,7 @@ class Tensor {
   const Shape& shape() const { return impl_->shape; }
   int64_t dim() const { return static_cast<int64_t>(impl_->shape.size()); }
   int64_t numel() const { return impl_->numel; }
-  int64_t size(int64_t d) const;  // negative d counts from the end
+  int64_t size(int64_t d) const;  // negative d counts from the end (defined below)
   bool is_meta() const { return impl_->storage == nullptr; }
   bool requires_grad() const { return impl_->requires_grad; }
   bool is_wrapped_number() const { return impl_->wrapped_number; }
@@ -80,6 +84,8 @@ class Tensor {
   double item() const;
   // Same storage, new shape (numel must match); no autograd.
   Tensor with_shape(const Shape& s) const;
+  // The same when the caller has already counted s's elements (numel).
+  Tensor with_shape(const Shape& s, int64_t numel) const;
   // Same storage, cut from the graph.
   Tensor detach() const;
   // Marks a tensor as a leaf that requires grad (floating dtypes only).
@@ -90,9 +96,21 @@ class Tensor {
 };
 
 int64_t shape_numel(const Shape& s);  // throws LimitError past MAX_TENSOR_ELEMENTS
+// The same against a limit the caller has at hand (the context's max_elements).
+int64_t shape_numel(const Shape& s, int64_t max_elements);
 std::string shape_str(const Shape& s);  // "[2, 3]"
-// Wraps a possibly negative dim into [0, ndim); PyTorch's message when out of range.
-int64_t wrap_dim(int64_t d, int64_t ndim);
+
+[[noreturn]] void throw_dim_out_of_range(int64_t d, int64_t n);
+// Wraps a possibly negative dim into [0, ndim); PyTorch's message when out of
+// range. Inline: ops wrap dims several times each, and the check is two compares.
+inline int64_t wrap_dim(int64_t d, int64_t ndim) {
+  const int64_t n = ndim == 0 ? 1 : ndim;  // a 0-d tensor accepts dim 0 and -1, like PyTorch
+  if (d < -n || d >= n) throw_dim_out_of_range(d, n);
+  return d < 0 ? d + n : d;
+}
+
+inline int64_t Tensor::size(int64_t d) const { return shape()[static_cast<size_t>(wrap_dim(d, dim()))]; }
+
 // Row-major strides of a contiguous shape.
 Shape contiguous_strides(const Shape& s);
 

@@ -19,6 +19,7 @@ struct PreparedInput {
   Shape shape;
   bool requires_grad = false;
   bool wrapped = false;
+  size_t bytes = 0;  // of its data, counted once (the shape was checked when read)
 };
 
 struct Prepared {
@@ -26,6 +27,7 @@ struct Prepared {
   std::vector<PreparedInput> inputs;  // one per input slot
   std::vector<int> data_slots;        // input slots whose data each run brings, in order
   std::vector<int> outputs;           // slots returned with data
+  ExecPlan plan;                      // plan(prog, &outputs): the same for every run
 };
 
 Prepared& unwrap(const Napi::Value& v) {
@@ -35,7 +37,7 @@ Prepared& unwrap(const Napi::Value& v) {
 
 // The tensor of input slot `in` for one run: constants are copied (ops may not
 // share storage across requests), request data is copied from its typed array.
-Tensor input_tensor(const PreparedInput& in, const TypedView* data, bool meta) {
+Tensor input_tensor(const PreparedInput& in, const TypedView* data, bool meta, int64_t max_elements) {
   Tensor t;
   if (meta) {
     t = Tensor::meta(in.shape, in.dtype);
@@ -44,7 +46,7 @@ Tensor input_tensor(const PreparedInput& in, const TypedView* data, bool meta) {
     if (t.nbytes() > 0) std::memcpy(t.raw(), in.constant.raw(), t.nbytes());
   } else {
     const TypedView& ta = *data;
-    const size_t need = static_cast<size_t>(shape_numel(in.shape)) * dtype_size(in.dtype);
+    const size_t need = static_cast<size_t>(shape_numel(in.shape, max_elements)) * dtype_size(in.dtype);
     if (ta.bytes != need)
       throw ShapeError("tensor data has " + std::to_string(ta.bytes) + " bytes but shape " + shape_str(in.shape) + " of " +
                        dtype_name(in.dtype) + " needs " + std::to_string(need));
@@ -72,7 +74,7 @@ Tensor input_tensor(const PreparedInput& in, const TypedView* data, bool meta) {
 // the service sends small inputs: one buffer crosses the thread boundary
 // instead of one per tensor).
 struct RunData {
-  std::vector<TypedView> views;
+  SmallVec<TypedView, 8> views;  // inline: a program has a few inputs
 };
 
 RunData read_data(const Prepared& p, const Napi::Value& v) {
@@ -83,7 +85,7 @@ RunData read_data(const Prepared& p, const Napi::Value& v) {
     size_t off = 0;
     for (int s : p.data_slots) {
       const PreparedInput& in = p.inputs[static_cast<size_t>(s)];
-      const size_t n = static_cast<size_t>(shape_numel(in.shape)) * dtype_size(in.dtype);
+      const size_t n = in.bytes;
       if (off + n > all.bytes) throw ShapeError("packed tensor data has " + std::to_string(all.bytes) + " bytes, too few for the program's inputs");
       d.views.push_back({static_cast<char*>(all.data) + off, n, all.type});
       off += (n + 7) & ~size_t{7};
@@ -103,14 +105,17 @@ RunData read_data(const Prepared& p, const Napi::Value& v) {
 std::vector<Tensor> run_inputs(const Prepared& p, const RunData& data, bool meta, const Limits& limits) {
   // Input copies are accounted like any allocation.
   ContextScope scope;
-  ctx().meta = meta;
-  ctx().limits = limits;
+  scope.c.meta = meta;
+  scope.c.limits = limits;
   std::vector<Tensor> inputs(p.inputs.size());
   size_t next = 0;
   for (size_t i = 0; i < p.inputs.size(); ++i) {
     const TypedView* view = nullptr;
-    if (!meta && !p.inputs[i].constant.defined()) view = &data.views.at(next++);
-    inputs[i] = input_tensor(p.inputs[i], view, meta);
+    if (!meta && !p.inputs[i].constant.defined()) {
+      if (next >= data.views.size()) throw ValueError("internal: too few input tensors");
+      view = &data.views[next++];
+    }
+    inputs[i] = input_tensor(p.inputs[i], view, meta, limits.max_elements);
   }
   return inputs;
 }
@@ -126,7 +131,7 @@ Napi::ArrayBuffer pack_result(Napi::Env env, const Prepared& p, const RunResult&
     double slot, pos;
     const Tensor* t;
   };
-  std::vector<Entry> entries;
+  SmallVec<Entry, 16> entries;  // inline: a few outputs and gradients
   entries.reserve(p.outputs.size() + r.grads.size());
   for (int s : p.outputs) {
     const Slot& sl = r.slots[static_cast<size_t>(s)];
@@ -189,6 +194,7 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
         in.shape = t.shape();
         in.requires_grad = t.requires_grad();
         in.wrapped = t.is_wrapped_number();
+        in.bytes = t.nbytes();
         if (constant) in.constant = t.detach();
         else p->data_slots.push_back(static_cast<int>(i));
         p->inputs.push_back(std::move(in));
@@ -199,6 +205,7 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
     p->outputs = read_ints(ir.Get("outputs"));
     for (int s : p->outputs)
       if (s < 0 || static_cast<size_t>(s) >= p->inputs.size() + p->prog.nodes.size()) throw ValueError("internal: bad output slot");
+    p->plan = plan(p->prog, &p->outputs);
     return Napi::External<Prepared>::New(env, p.release(), [](Napi::Env, Prepared* q) { delete q; });
   });
 }
@@ -220,6 +227,7 @@ Napi::Value RunPrepared(const Napi::CallbackInfo& info) {
   return guarded(env, [&]() -> Napi::Value {
     const Prepared& p = unwrap(info[0]);
     RunOptions opts;
+    opts.plan = &p.plan;
     const int flags = read_run_control_block(info[2], info[3], opts);
     const bool dry_run = (flags & kRunDry) != 0;
     const bool check = dry_run || (flags & kRunCheck) != 0;

@@ -28,9 +28,13 @@ Tensor matmul_t(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   Shape out_shape = batch;
   out_shape.push_back(M);
   out_shape.push_back(N);
+  ExecContext& ec = ctx();
   Tensor out = Tensor::empty(out_shape, a.dtype());
-  int64_t nb = shape_numel(batch);
-  ctx().add_flops(2 * nb * M * N * K);
+  // The batch's element count: a prefix of out's shape, whose running
+  // products Tensor::empty has just checked, so a plain product.
+  int64_t nb = 1;
+  for (int64_t d : batch) nb *= d;
+  ec.add_flops(2 * nb * M * N * K);
   if (!out.is_meta() && out.numel() > 0) {
     const int64_t lda = ta ? M : K, ldb = tb ? K : N;
     GS_DISPATCH_ALL(a.dtype(), T, {
@@ -62,6 +66,9 @@ Tensor matmul_t(const Tensor& a, const Tensor& b, bool ta, bool tb) {
       }
     });
   }
+  // Nothing to record (a first-order backward's products): skip building the
+  // closure, whose two tensor copies cost reference-count updates.
+  if (!ec.grad_mode || !(a.requires_grad() || b.requires_grad())) return out;
   // C = op(A) op(B): dA = G op(B)^T (or its transpose), dB = op(A)^T G (or
   // its transpose). The engine sums each gradient over broadcast batch dims.
   return record(out, "matmul", {a, b}, [a, b, ta, tb](const Tensor& g, const BackwardCtx& c) -> Grads {

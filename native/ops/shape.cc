@@ -57,7 +57,8 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   if (shape_numel(s) != x.numel())
     throw ShapeError("shape '" + shape_str(shape) + "' is invalid for input of size " + std::to_string(x.numel()));
   if (s == x.shape()) return x;
-  Tensor out = x.with_shape(s);
+  Tensor out = x.with_shape(s, x.numel());
+  if (!ctx().grad_mode || !x.requires_grad()) return out;  // nothing records: no closure (nor its shape copy)
   Shape in_shape = x.shape();
   return record(out, "reshape", {x}, [in_shape](const Tensor& g, const BackwardCtx&) -> Grads { return {reshape(g, in_shape)}; });
 }
