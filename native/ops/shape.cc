@@ -45,8 +45,9 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
       infer = static_cast<int64_t>(i);
     } else if (s[i] < 0) {
       throw ValueError("invalid shape dimension " + std::to_string(s[i]));
-    } else {
-      known *= s[i];
+    } else if (__builtin_mul_overflow(known, s[i], &known)) {
+      // No tensor has that many elements: the same error as any other mismatch.
+      throw ShapeError("shape '" + shape_str(shape) + "' is invalid for input of size " + std::to_string(x.numel()));
     }
   }
   if (infer >= 0) {

@@ -127,6 +127,13 @@ describe('security headers', () => {
 });
 
 describe('fuzzer findings (regressions)', () => {
+  it('reshape with dims whose product overflows int64 is the size mismatch it is, not undefined behaviour (review: known *= dim)', async () => {
+    for (const dims of ['4294967296, 4294967296, -1', '3037000500, 3037000500, 2, -1']) {
+      const r = await app.inject({ method: 'POST', url: '/v1/graph', payload: { inputs: { x: [1, 2, 3, 4] }, program: `y = x.reshape(${dims})` } });
+      expect(r.statusCode, dims).toBe(422);
+      expect(r.json().detail, dims).toMatch(/is invalid for input of size 4/);
+    }
+  });
   it('a path parameter over 100 characters is a problem+json 400, not fastify JSON 414', async () => {
     const r = await app.inject({ method: 'POST', url: `/v1/losses/${'A'.repeat(300)}`, payload: {} });
     expect(r.statusCode).toBe(400);
