@@ -3,7 +3,7 @@
 //
 // Why not prom-client's Counter and Histogram for these: their inc() and
 // observe() validate and hash the label set on every call (~0.35 µs each; a
-// small-graph request made five such calls, ~10% of its instructions,
+// small-graph request made five such calls, ~4% of its instructions,
 // bench/instructions.js). Here an observation adds to a tally found by one Map
 // lookup, and prom-client's registry reads the tallies when scraped, through
 // the metric-object contract it uses for its own metrics (name, help, type,
