@@ -3,7 +3,6 @@
 // grad mode on records a graph of the backward itself: grad(grad(...)) to any
 // depth. With grad mode off (first-order backward) nothing is recorded.
 #pragma once
-#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <type_traits>

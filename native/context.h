@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdint>
 
+#include "tls_ref.h"
+
 namespace gs {
 
 struct Limits {
@@ -68,21 +70,11 @@ inline void ExecContext::check_cancel_between_ops() {
   read_clock(work);
 }
 
-// The calling thread's context. An inline variable rather than a function in
-// context.cc: ops read it several times each, and inline the compiler can
-// reuse one thread-local lookup within a function (it is constant-initialised,
-// so no guard runs on access).
+// The calling thread's context: an inline variable, constant-initialised, so
+// no guard runs on access. ctx() looks it up once (tls_ref.h): a function
+// holding `ExecContext& c = ctx()` pays for one lookup.
 inline thread_local ExecContext tls_exec_context;
-// Each lookup is a __tls_get_addr call (the addon is a dlopened shared
-// object), and GCC re-derives a thread_local's address after calls and
-// branches instead of keeping it in a register. The empty asm hands the
-// address back as an opaque pointer, which the compiler keeps: a function
-// that holds `ExecContext& c = ctx()` pays for one lookup. It emits nothing.
-inline ExecContext& ctx() {
-  ExecContext* c = &tls_exec_context;
-  asm("" : "+r"(c));
-  return *c;
-}
+inline ExecContext& ctx() { return tls_ref(tls_exec_context); }
 
 // Runs a scope with a fresh context and restores the previous one after.
 // The guards keep a reference to the context (its address is fixed for the

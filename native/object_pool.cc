@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "tls_ref.h"
+
 namespace gs::pool_detail {
 
 namespace {
@@ -20,16 +22,8 @@ struct FreeLists {
 
 thread_local FreeLists lists;
 
-// This thread's lists, looked up once per call. In a shared object every use
-// of a thread_local's address is a __tls_get_addr call, and GCC re-derives
-// the address at each use after a branch instead of keeping it in a register
-// (give() made two calls); the empty asm hands it back as an opaque pointer,
-// which the compiler must keep. It emits no instruction.
-FreeLists& my_lists() {
-  FreeLists* l = &lists;
-  asm("" : "+r"(l));
-  return *l;
-}
+// This thread's lists, looked up once per call (tls_ref.h).
+FreeLists& my_lists() { return tls_ref(lists); }
 
 struct Reaper {
   ~Reaper() {
