@@ -22,6 +22,15 @@ export interface Metrics {
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+/** The HTTP request latency histogram and the request counter that is its count (exported for its test). */
+export const HTTP_LATENCY = {
+  name: 'gradserve_http_request_duration_seconds',
+  help: 'HTTP request latency by route, method and status',
+  labelNames: ['route', 'method', 'status'],
+  buckets: SECONDS,
+  countedAs: { name: 'gradserve_http_requests_total', help: 'HTTP requests by route, method and status' },
+} as const;
+
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'gradserve_' });
@@ -62,13 +71,7 @@ function reasonOf(status: number, payload: unknown): string {
 
 export function installMetrics(app: FastifyInstance, metrics: Metrics, pool: JobPool): void {
   const { registry } = metrics;
-  const latency = new TallyHistogram(registry, {
-    name: 'gradserve_http_request_duration_seconds',
-    help: 'HTTP request latency by route, method and status',
-    labelNames: ['route', 'method', 'status'],
-    buckets: SECONDS,
-    countedAs: { name: 'gradserve_http_requests_total', help: 'HTTP requests by route, method and status' },
-  });
+  const latency = new TallyHistogram(registry, HTTP_LATENCY);
   new Gauge({ name: 'gradserve_queue_depth', help: 'Jobs waiting for a worker', registers: [registry], collect() { this.set(pool.queueSize); } });
   new Gauge({ name: 'gradserve_workers_busy', help: 'Workers running a job now', registers: [registry], collect() { this.set(pool.busy); } });
   new Gauge({ name: 'gradserve_workers', help: 'Worker threads', registers: [registry], collect() { this.set(pool.threads); } });

@@ -7,21 +7,16 @@
 import fc from 'fast-check';
 import { AggregatorRegistry, Counter, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { HTTP_LATENCY } from '../src/metrics.js';
 import { TallyCounter, TallyHistogram } from '../src/tally-metrics.js';
 
-const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const BUCKETS = HTTP_LATENCY.buckets;
 
 type Observation = [route: string, method: string, status: number, seconds: number];
 
 function ours(observations: Observation[]) {
   const registry = new Registry();
-  const latency = new TallyHistogram(registry, {
-    name: 'gradserve_http_request_duration_seconds',
-    help: 'HTTP request latency by route, method and status',
-    labelNames: ['route', 'method', 'status'],
-    buckets: BUCKETS,
-    countedAs: { name: 'gradserve_http_requests_total', help: 'HTTP requests by route, method and status' },
-  });
+  const latency = new TallyHistogram(registry, HTTP_LATENCY);
   const jobs = new TallyCounter(registry, { name: 'jobs_total', help: 'Jobs', labelNames: ['kind', 'outcome'] });
   const wait = new TallyHistogram(registry, { name: 'wait_seconds', help: 'Wait', labelNames: ['kind'], buckets: [0.5, 1] });
   for (const [route, method, s, sec] of observations) {
@@ -34,8 +29,9 @@ function ours(observations: Observation[]) {
 
 function promClients(observations: Observation[]) {
   const registry = new Registry();
-  const requests = new Counter({ name: 'gradserve_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers: [registry] });
-  const latency = new Histogram({ name: 'gradserve_http_request_duration_seconds', help: 'HTTP request latency by route, method and status', labelNames: ['route', 'method', 'status'], buckets: BUCKETS, registers: [registry] });
+  const { name, help, labelNames, buckets, countedAs } = HTTP_LATENCY;
+  const requests = new Counter({ name: countedAs.name, help: countedAs.help, labelNames: [...labelNames], registers: [registry] });
+  const latency = new Histogram({ name, help, labelNames: [...labelNames], buckets: [...buckets], registers: [registry] });
   const jobs = new Counter({ name: 'jobs_total', help: 'Jobs', labelNames: ['kind', 'outcome'], registers: [registry] });
   const wait = new Histogram({ name: 'wait_seconds', help: 'Wait', labelNames: ['kind'], buckets: [0.5, 1], registers: [registry] });
   for (const [route, method, s, sec] of observations) {
