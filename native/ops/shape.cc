@@ -224,8 +224,10 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t dim) {
       Tensor pc = cast_raw(p, dt);
       int64_t len = p.shape()[static_cast<size_t>(d)] * inner;
       const auto* s = static_cast<const uint8_t*>(pc.raw());
-      for (int64_t r = 0; r < outer; ++r)
-        std::memcpy(o + static_cast<size_t>(r * row + at) * es, s + static_cast<size_t>(r * len) * es, static_cast<size_t>(len) * es);
+      // An empty part may have no data pointer at all: memcpy must not see it.
+      if (len > 0)
+        for (int64_t r = 0; r < outer; ++r)
+          std::memcpy(o + static_cast<size_t>(r * row + at) * es, s + static_cast<size_t>(r * len) * es, static_cast<size_t>(len) * es);
       at += len;
     }
   }

@@ -127,6 +127,12 @@ describe('security headers', () => {
 });
 
 describe('fuzzer findings (regressions)', () => {
+  it('cat/stack of empty parts copies nothing (HTTP fuzzer under UBSan: memcpy from a null pointer)', async () => {
+    const r = await app.inject({ method: 'POST', url: '/v1/graph', payload: { inputs: { x: { data: [], shape: [0] }, y: [1, 2] }, program: 's = stack([x, x])\nc = cat([x, y])', outputs: ['s', 'c'] } });
+    expect(r.statusCode).toBe(200);
+    expect(r.json().outputs.s.shape).toEqual([2, 0]);
+    expect(r.json().outputs.c.data).toEqual([1, 2]);
+  });
   it('reshape with dims whose product overflows int64 is the size mismatch it is, not undefined behaviour (review: known *= dim)', async () => {
     for (const dims of ['4294967296, 4294967296, -1', '3037000500, 3037000500, 2, -1']) {
       const r = await app.inject({ method: 'POST', url: '/v1/graph', payload: { inputs: { x: [1, 2, 3, 4] }, program: `y = x.reshape(${dims})` } });
