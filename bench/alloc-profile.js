@@ -4,7 +4,8 @@
 // loads one route of the app listening in this process. Allocation is what the
 // young-generation GC pays for, so this says where its time comes from.
 // Env: ROUTE (/v1/graph), DURATION (s, 4), TOP (rows, 30), INTERVAL (sampling
-// bytes, 512). Needs `npm run build`.
+// bytes, 512), SURVIVORS=1 (only objects that outlived a young-generation GC:
+// what gets promoted and makes the old generation grow). Needs `npm run build`.
 import { spawn } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
@@ -35,7 +36,7 @@ const load = (seconds) =>
 await load(2); // warm-up: JIT, compile cache, answer templates
 const session = new Session();
 session.connect();
-await session.post('HeapProfiler.startSampling', { samplingInterval: Number(process.env.INTERVAL ?? 512), includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+await session.post('HeapProfiler.startSampling', { samplingInterval: Number(process.env.INTERVAL ?? 512), includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.SURVIVORS !== '1' });
 const before = answered;
 await load(DURATION);
 const { profile } = await session.post('HeapProfiler.stopSampling');

@@ -83,6 +83,12 @@ async function gradserve() {
   app.post('/echo-bench', (req, reply) => {
     reply.send(req.body);
   });
+  // The accept-queue probe connects to the listener every 100 ms of wall
+  // time: under callgrind a request takes ~50x longer, so the probe's
+  // connections weighed ~20k instructions per request, varying with the
+  // machine's speed. Counts are of requests, so it is stopped once listening.
+  const { acceptProbe } = await import(pathToFileURL(join(dist, 'dist', 'overload.js')).href);
+  app.server.once('listening', () => setImmediate(() => acceptProbe?.(app)?.stop()));
   return app;
 }
 

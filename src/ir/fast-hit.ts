@@ -48,6 +48,40 @@ function plain(v: unknown): { data: unknown; dtype: FloatDType; requiresGrad: bo
   return { data, dtype: dtype ?? 'float32', requiresGrad: rg === true };
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function isStringArray(v: unknown): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') return false;
+  return true;
+}
+
+/**
+ * Whether a /v1/graph body is valid as it stands: a program with its inputs
+ * in the plain forms above, and outputs, backward {of, wrt} and encoding of
+ * the right types, and no other key. Such a body is one zod's
+ * GraphRequestSchema accepts and gives back unchanged (nothing to strip, no
+ * default to fill), so the route skips zod's walk for it (~20k of the 2-2-2
+ * request's ~310k instructions); anything else is validated by zod, with
+ * its messages. test/ir/plain-graph-body.test.ts holds both halves of this
+ * promise against the schema on random bodies.
+ */
+export function isPlainGraphBody(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  for (const k in v) if (k !== 'inputs' && k !== 'program' && k !== 'outputs' && k !== 'backward' && k !== 'encoding') return false;
+  if (typeof v.program !== 'string') return false;
+  if (v.encoding !== undefined && v.encoding !== 'json' && v.encoding !== 'base64') return false;
+  const inputs = v.inputs;
+  if (!isObject(inputs)) return false;
+  for (const k in inputs) if (plain(inputs[k]) === undefined) return false;
+  if (v.outputs !== undefined && !isStringArray(v.outputs)) return false;
+  const bw = v.backward;
+  if (bw === undefined) return true;
+  if (!isObject(bw)) return false;
+  for (const k in bw) if (k !== 'of' && k !== 'wrt') return false;
+  return (bw.of === undefined || typeof bw.of === 'string') && (bw.wrt === undefined || isStringArray(bw.wrt));
+}
+
 /** A real run of a program, without grad_output: the requests a layout can describe. */
 function fastForm(body: GraphBody): boolean {
   return typeof body.program === 'string' && body.nodes === undefined && body.dry_run !== true && (body.backward?.grad_output ?? null) === null;

@@ -1,9 +1,10 @@
 // POST /v1/graph: compile, run on the pool (run-graph.ts), encode. Thin by design: the
 // domain logic lives in ir/, program/ and the engine.
 import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config.js';
 import type { GraphBody } from '../ir/compile.js';
+import { isPlainGraphBody } from '../ir/fast-hit.js';
 import { GraphCompiler } from '../ir/graph-cache.js';
 import type { IRGraph } from '../ir/ir.js';
 import type { NativeResult, NativeSlot, NativeTensor } from '../native.js';
@@ -26,6 +27,12 @@ export function graphRoutes(app: FastifyInstance, cfg: Config, pool: JobPool): v
           'The graph is a `program` (one `name = expression` per line) or a `nodes` list. Gradients: `backward`, or `grad`/`jacobian`/`hessian`/`vjp`/`jvp`/`hvp` ops inside the graph. `dry_run` checks and costs without computing.',
         body: GraphRequestSchema,
         response: { 200: GraphResponseSchema, ...problems },
+      },
+      // A body in the plain forms (a program, numbers and nested arrays) is
+      // valid as it stands: zod's walk is skipped for it (ir/fast-hit.ts).
+      validatorCompiler: (route) => {
+        const full = validatorCompiler(route as unknown as Parameters<typeof validatorCompiler>[0]);
+        return route.httpPart === 'body' ? (data: unknown) => (isPlainGraphBody(data) ? { value: data } : full(data)) : full;
       },
     },
     async (req, reply): Promise<any> => {
