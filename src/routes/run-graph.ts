@@ -21,6 +21,29 @@ export interface GraphRun {
 }
 
 /**
+ * A real run's answer, unpacked when first read. A class, not an object
+ * literal with a getter: each such literal gets a hidden class (map) of its
+ * own, and maps live in the old generation, so every answer's getter, and
+ * the request the getter's closure held, outlived two young-generation GCs
+ * and was promoted — ~280 KB per scavenge at 50 connections, whose copying
+ * made scavenges 2-3x longer and filled the old generation for a
+ * mark-compact every few seconds (bench/alloc-profile.js SURVIVORS=1;
+ * node --trace-gc-nvp: "promoted").
+ */
+class PackedRun implements GraphRun {
+  private unpacked: NativeResult | undefined;
+
+  constructor(
+    public ms: number,
+    readonly packed: ArrayBuffer | Uint8Array,
+  ) {}
+
+  get result(): NativeResult {
+    return (this.unpacked ??= unpackResult(this.packed));
+  }
+}
+
+/**
  * Runs `graph` (its outputs and backward) on the pool with the configured
  * limits. `explain` may add a hint to an engine error before it becomes a problem.
  */
@@ -48,14 +71,7 @@ export async function runGraph(
     if (!(r instanceof ArrayBuffer || r instanceof Uint8Array)) return { result: r, ms: outcome.ms };
     const cost = packedCost(r);
     program.lastCost = { flops: cost.flops, ops: cost.ops };
-    let unpacked: NativeResult | undefined;
-    return {
-      ms: outcome.ms,
-      packed: r,
-      get result() {
-        return (unpacked ??= unpackResult(r));
-      },
-    };
+    return new PackedRun(outcome.ms, r);
   } catch (e) {
     if (!(e instanceof EngineError)) throw e;
     opts.explain?.(e);
