@@ -85,7 +85,7 @@ async function gradserve() {
   });
   // The accept-queue probe connects to the listener every 100 ms of wall
   // time: under callgrind a request takes ~50x longer, so the probe's
-  // connections weighed ~20k instructions per request, varying with the
+  // connections weighed ~10-20k instructions per request, varying with the
   // machine's speed. Counts are of requests, so it is stopped once listening.
   const { acceptProbe } = await import(pathToFileURL(join(dist, 'dist', 'overload.js')).href);
   app.server.once('listening', () => setImmediate(() => acceptProbe?.(app)?.stop()));

@@ -37,7 +37,7 @@ export class GraphCompiler {
   // The program text looked up last and its layouts: a client sends the same
   // program again and again, and comparing its text costs less than the LRU's
   // lookup (hashing the text, then its recency bookkeeping: ~10k instructions
-  // of the 2-2-2 request's ~310k, bench/instructions.js). Kept equal to the
+  // inclusive in a callgrind profile of the 2-2-2 request). Kept equal to the
   // LRU's entry by remember(); it outlives an eviction by one entry at most.
   private last: { program: string; layouts: Layout[] } | undefined;
 

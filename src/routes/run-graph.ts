@@ -26,7 +26,7 @@ export interface GraphRun {
  * own, and maps live in the old generation, so every answer's getter, and
  * the request the getter's closure held, outlived two young-generation GCs
  * and was promoted — ~280 KB per scavenge at 50 connections, whose copying
- * made scavenges 2-3x longer and filled the old generation for a
+ * made scavenges about twice as long and filled the old generation for a
  * mark-compact every few seconds (bench/alloc-profile.js SURVIVORS=1;
  * node --trace-gc-nvp: "promoted").
  */
