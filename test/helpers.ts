@@ -59,3 +59,29 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** The README's 2-2-2 sigmoid network (inputs and program; its loss is 0.2983711). */
+export const NET_222 = {
+  inputs: {
+    x: [[0.05, 0.1]],
+    w1: { data: [[0.15, 0.2], [0.25, 0.3]], requires_grad: true },
+    b1: { data: [0.35, 0.35], requires_grad: true },
+    w2: { data: [[0.4, 0.45], [0.5, 0.55]], requires_grad: true },
+    b2: { data: [0.6, 0.6], requires_grad: true },
+    t: [[0.01, 0.99]],
+  },
+  program: 'h = sigmoid(x @ w1.T + b1)\no = sigmoid(h @ w2.T + b2)\nloss = mse_loss(o, t)',
+};
+
+/** Waits until a spawned service answers GET /readyz with 200 (10 s at most). */
+export async function waitReady(base: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not become ready');
+}

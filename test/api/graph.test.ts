@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { close, post, testApp } from '../helpers.js';
+import { close, NET_222, post, testApp } from '../helpers.js';
 
 let app: FastifyInstance;
 beforeAll(async () => {
@@ -63,17 +63,7 @@ describe('POST /v1/graph', () => {
   });
 
   it('trains nothing but gets the 2-2-2 sigmoid network right (loss 0.2983711)', async () => {
-    const r = await post(app, '/v1/graph', {
-      inputs: {
-        x: [[0.05, 0.1]],
-        w1: { data: [[0.15, 0.2], [0.25, 0.3]], requires_grad: true },
-        b1: { data: [0.35, 0.35], requires_grad: true },
-        w2: { data: [[0.4, 0.45], [0.5, 0.55]], requires_grad: true },
-        b2: { data: [0.6, 0.6], requires_grad: true },
-        t: [[0.01, 0.99]],
-      },
-      program: 'h = sigmoid(x @ w1.T + b1)\no = sigmoid(h @ w2.T + b2)\nloss = mse_loss(o, t)',
-    });
+    const r = await post(app, '/v1/graph', NET_222);
     expect(r.status).toBe(200);
     expect(close(r.body.outputs.loss.data, 0.2983711)).toBe(true);
     expect(Object.keys(r.body.grads).sort()).toEqual(['b1', 'b2', 'w1', 'w2']);

@@ -2,7 +2,7 @@
 // `npm start` runs), configured by environment variables, then SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers.js';
+import { freePort, waitReady } from '../helpers.js';
 
 let proc: ChildProcess;
 let base: string;
@@ -14,16 +14,7 @@ beforeAll(async () => {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WORKERS: '1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  for (let i = 0; i < 100; i++) {
-    try {
-      const r = await fetch(`${base}/readyz`);
-      if (r.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not become ready');
+  await waitReady(base);
 });
 
 afterAll(async () => {
