@@ -18,6 +18,7 @@
         "native/registry.cc",
         "native/gemm.cc",
         "native/ir.cc",
+        "native/json_text.cc",
         "<!@(node -p \"require('fs').readdirSync('native/ops').filter(f => f.endsWith('.cc')).map(f => 'native/ops/' + f).join(' ')\")",
         "<!@(node -p \"require('fs').readdirSync('native/optim').filter(f => f.endsWith('.cc')).map(f => 'native/optim/' + f).join(' ')\")",
         "<!@(node -p \"require('fs').readdirSync('native/addon').filter(f => f.endsWith('.cc')).map(f => 'native/addon/' + f).join(' ')\")"

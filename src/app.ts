@@ -8,12 +8,14 @@ import { loadConfig, type Config } from './config.js';
 import { installAccess } from './auth.js';
 import { ProblemError } from './errors.js';
 import { applyGemmChoice } from './gemm-choice.js';
+import { tuneMalloc } from './malloc-tuning.js';
 import { loadAddon } from './native.js';
 import { JobPool } from './pool/pool.js';
 import { createMetrics, installMetrics } from './metrics.js';
 import { installOverload } from './overload.js';
 import { exposeCancel } from './shutdown.js';
-import { checkJsonLimits, installSecurity, type JsonLimits } from './security.js';
+import { installSecurity } from './security.js';
+import { registerJsonBodies } from './json-body.js';
 import { activationRoutes } from './routes/activations.js';
 import { lossRoutes } from './routes/losses.js';
 import { registerBinaryBodies } from './routes/binary.js';
@@ -45,6 +47,8 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
   });
   const gemm = applyGemmChoice(cfg.gemm, loadAddon());
   app.log.info({ gemm: gemm.backend, why: gemm.why, speeds: gemm.speeds }, 'GEMM backend');
+  const malloc = tuneMalloc(cfg.mallocRetainBytes, loadAddon());
+  app.log.info(malloc, 'malloc tuning');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
@@ -98,51 +102,6 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
   optimizeRoutes(app, cfg, pool);
   healthRoutes(app, pool);
   return app;
-}
-
-// JSON bodies: fastify's default parser answers every malformed body with the
-// same sentence and refuses '__proto__' keys as "not valid JSON". This one
-// says where the JSON breaks, and names a '__proto__' key as the problem.
-function registerJsonBodies(app: FastifyInstance, limits: JsonLimits): void {
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = body as string;
-    // (A test for any non-blank character: trim() would copy the whole body.)
-    if (!/\S/.test(text)) return done(new ProblemError('invalidJson', 'the request body is empty; send a JSON object'), undefined);
-    let value: unknown;
-    try {
-      checkJsonLimits(text, limits);
-      value = JSON.parse(text);
-    } catch (e) {
-      if (e instanceof ProblemError) return done(e, undefined);
-      return done(new ProblemError('invalidJson', `the body is not valid JSON: ${(e as Error).message}`), undefined);
-    }
-    // Only a body that spells the key (possibly with \u escapes) needs the walk.
-    if (text.includes('__proto__') || text.includes('\\u')) {
-      const path = protoKeyPath(value);
-      if (path !== undefined)
-        return done(
-          new ProblemError('invalidRequest', `a key named '__proto__' is not accepted (at ${path}): it could alter object prototypes; rename it`, [{ path, message: "a key named '__proto__' is not accepted" }]),
-          undefined,
-        );
-    }
-    done(null, value);
-  });
-}
-
-/** JSON pointer of the first own '__proto__' key in a parsed body, if any (iterative walk). */
-function protoKeyPath(root: unknown): string | undefined {
-  const stack: Array<[unknown, string]> = [[root, '']];
-  while (stack.length > 0) {
-    const [v, path] = stack.pop()!;
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) if (v[i] !== null && typeof v[i] === 'object') stack.push([v[i], `${path}/${i}`]);
-    } else if (v !== null && typeof v === 'object') {
-      if (Object.hasOwn(v, '__proto__')) return `${path}/__proto__`;
-      for (const [k, x] of Object.entries(v)) if (x !== null && typeof x === 'object') stack.push([x, `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`]);
-    }
-  }
-  return undefined;
 }
 
 function sendProblem(reply: import('fastify').FastifyReply, p: ProblemError) {

@@ -32,6 +32,7 @@ export interface Config {
   maxJsonKeyLength: number;
   apiKey: string | undefined;
   corsOrigin: string | undefined;
+  mallocRetainBytes: number;
   gemm: GemmSetting;
 }
 
@@ -44,6 +45,8 @@ interface Setting {
   default: number | string | undefined | (() => number);
   /** Smallest value accepted (ints; 0 when absent). */
   min?: number;
+  /** Largest value accepted (ints; none when absent). */
+  max?: number;
   /** The values accepted (strings). */
   choices?: readonly string[];
   doc: string;
@@ -77,6 +80,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'MAX_JSON_KEY_LENGTH', key: 'maxJsonKeyLength', kind: 'int', default: 1024, doc: 'characters in one JSON object key (checked before parsing)' },
   { env: 'API_KEY', key: 'apiKey', kind: 'optional-string', default: undefined, doc: 'when set, /v1/* requires `Authorization: Bearer <key>`' },
   { env: 'CORS_ORIGIN', key: 'corsOrigin', kind: 'optional-string', default: undefined, doc: 'when set, CORS is enabled for that origin' },
+  { env: 'MALLOC_RETAIN_BYTES', key: 'mallocRetainBytes', kind: 'int', default: 128 * 1024 * 1024, max: 2 ** 31 - 1, doc: 'freed native memory (glibc malloc) each allocation arena (the main thread, each worker thread) keeps for reuse rather than returning it to the system, so large bodies and answers reuse warm pages instead of faulting in fresh ones (0: glibc\'s defaults; not applied when `MALLOC_TRIM_THRESHOLD_`, `MALLOC_MMAP_THRESHOLD_` or `GLIBC_TUNABLES` is set); see Performance' },
   { env: 'GEMM', key: 'gemm', kind: 'string', default: 'auto', choices: ['auto', 'openblas', 'builtin'], doc: 'matrix products: `openblas` (when linked), `builtin` (our kernels), or `auto`: whichever ran faster on a 256³ product at start (OpenBLAS unless ours is ≥ 1.2× faster); see Performance' },
 ];
 
@@ -97,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       const n = Number(raw);
       if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${s.env} must be a non-negative integer, got '${raw}'`);
       if (n < (s.min ?? 0)) throw new Error(`${s.env} must be at least ${s.min}, got '${raw}'`);
+      if (s.max !== undefined && n > s.max) throw new Error(`${s.env} must be at most ${s.max}, got '${raw}'`);
       out[s.key] = n;
     } else {
       if (s.choices && !s.choices.includes(raw)) throw new Error(`${s.env} must be one of ${s.choices.join(', ')}, got '${raw}'`);

@@ -1,5 +1,6 @@
 // Loads the native engine (build/Release/gradserve.node, built by node-gyp at
-// `npm ci`). This file and src/worker/ are the only users of the addon.
+// `npm ci`). This file and src/worker/ are the only users of the addon, but
+// for the catalogues (src/optim/) and JSON answers' number text (src/encoding/encode.ts).
 import { createRequire } from 'node:module';
 import { configureBlasEnv } from './blas-env.js';
 
@@ -120,6 +121,10 @@ export interface NativeAddon {
   blasInfo(): { available: boolean; enabled: boolean; core: string };
   /** GFLOP/s of an n³ float32 product with each backend (best of `reps`; blas 0 when not linked). */
   gemmSpeeds(n: number, reps: number): { builtin: number; blas: number };
+  /** UTF-8 of pieces[0] + data(tensors[0]) + pieces[1] + ... with each tensor's data as nested JSON text (native/json_text.h). */
+  jsonAnswer(pieces: string[], tensors: Array<{ dtype: string; shape: number[]; data: ArrayBufferView }>): Uint8Array;
+  /** glibc mallopt(M_MMAP_THRESHOLD, M_TRIM_THRESHOLD), process-wide; false when not glibc. */
+  tuneMalloc(mmapThreshold: number, trimThreshold: number): boolean;
 }
 
 let cached: NativeAddon | undefined;

@@ -56,6 +56,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setBlas", Napi::Function::New(env, SetBlas));
   exports.Set("blasInfo", Napi::Function::New(env, BlasInfo));
   exports.Set("gemmSpeeds", Napi::Function::New(env, GemmSpeedsJs));
+  exports.Set("jsonAnswer", Napi::Function::New(env, JsonAnswer));
+  exports.Set("tuneMalloc", Napi::Function::New(env, TuneMalloc));
   exports.Set("listOptimizers", Napi::Function::New(env, ListOptimizers));
   exports.Set("listSchedulers", Napi::Function::New(env, ListSchedulers));
   exports.Set("optimizerStep", Napi::Function::New(env, OptimizerStep));

@@ -78,6 +78,8 @@ Napi::Value BlasInfo(const Napi::CallbackInfo& info);        // addon.cc
 Napi::Value ListOptimizers(const Napi::CallbackInfo& info);  // optim.cc
 Napi::Value ListSchedulers(const Napi::CallbackInfo& info);  // optim.cc
 Napi::Value OptimizerStep(const Napi::CallbackInfo& info);   // optim.cc
+Napi::Value JsonAnswer(const Napi::CallbackInfo& info);      // json_answer.cc
+Napi::Value TuneMalloc(const Napi::CallbackInfo& info);      // malloc_tuning.cc
 Napi::Value Optimize(const Napi::CallbackInfo& info);        // optim.cc
 
 }  // namespace gs::addon

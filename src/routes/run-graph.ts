@@ -3,7 +3,7 @@
 // become problems located at the request place the failing node came from.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
-import { encodeBinaryResponse, encodeResponse, encodeResponseBytes } from '../encoding/index.js';
+import { encodeBinaryResponse, encodeResponseBytes } from '../encoding/index.js';
 import { smallJsonAnswer } from '../encoding/encode-text.js';
 import { fromEngineError, type Where } from '../errors.js';
 import type { IRGraph } from '../ir/ir.js';
@@ -92,10 +92,10 @@ export function sendTensors(req: FastifyRequest, reply: FastifyReply, raw: Recor
   // base64 answers are written as bytes with the base64 spliced in: no JSON
   // escaping scan and no UTF-16 -> UTF-8 pass over megabytes of text.
   if (encoding === 'base64') return reply.type('application/json; charset=utf-8').send(encodeResponseBytes(raw, 'base64') as never);
-  // Small answers are written as text in one pass; others as objects for fastify's serializer.
+  // Small answers are written as text in one pass; larger ones as bytes with
+  // the engine's number text spliced in.
   const text = smallJsonAnswer(raw);
-  if (text !== undefined) return reply.type('application/json; charset=utf-8').send(text as never);
-  return encodeResponse(raw, 'json');
+  return reply.type('application/json; charset=utf-8').send((text ?? encodeResponseBytes(raw, 'json')) as never);
 }
 
 /** Accept: application/octet-stream asks for the binary (safetensors-style) framing. */

@@ -1,6 +1,8 @@
 // Large payloads through POST /v1/graph: a 1M-element float32 tensor in base64
 // both ways and in the binary framing both ways (API.md "Tensors"), values
-// checked element by element (y = x * 2 is exact in float32).
+// checked element by element (y = x * 2 is exact in float32); nested JSON
+// answers above the small-answer size, written by the engine's number writer,
+// byte for byte JSON.stringify of the values tolist() gives, in every dtype.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBinaryBody } from '../../src/encoding/index.js';
@@ -61,5 +63,35 @@ describe('1M-element tensors through /v1/graph', () => {
     const y = (h as { outputs: { y: { shape: number[]; data_offsets: [number, number] } } }).outputs.y;
     expect(y.shape).toEqual([N]);
     expectDoubled(floats(data.subarray(y.data_offsets[0], y.data_offsets[1])));
+  });
+
+  it('nested JSON answers of every dtype, non-finite values included, as JSON.stringify writes them', async () => {
+    const rows = 120;
+    const cols = 50; // 6000 elements per tensor: past the small-answer writer (4096)
+    const xs = Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => Math.fround(Math.sin(r * cols + c) * 1000)));
+    xs[0]![0] = 0;
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/graph',
+      headers: { 'content-type': 'application/json' },
+      payload: { inputs: { x: xs }, program: 'y = x * 2\nd = x.double() / 3\ni = (x * 1000).long()\nb = x > 0\nq = x / 0', outputs: ['y', 'd', 'i', 'b', 'q'] },
+    });
+    expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
+    const flat = xs.flat();
+    const f64 = (f: (v: number) => number) => flat.map(f);
+    const want = {
+      y: { dtype: 'float32', v: f64((v) => Math.fround(v * 2)) },
+      d: { dtype: 'float64', v: f64((v) => v / 3) },
+      i: { dtype: 'int64', v: f64((v) => Math.trunc(Math.fround(v * 1000))) },
+      b: { dtype: 'bool', v: flat.map((v) => v > 0) },
+      q: { dtype: 'float32', v: flat.map((v) => (v === 0 ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity')) },
+    };
+    const outputs: Record<string, unknown> = {};
+    for (const [k, w] of Object.entries(want)) {
+      const data: unknown[][] = [];
+      for (let r = 0; r < rows; r++) data.push(w.v.slice(r * cols, (r + 1) * cols));
+      outputs[k] = { shape: [rows, cols], dtype: w.dtype, data };
+    }
+    expect(res.body).toBe(JSON.stringify({ outputs }));
   });
 });

@@ -5,11 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import { encodeResponse, encodeResponseBytes, encodeTensor, type TensorEncoding } from '../../src/encoding/index.js';
 
-function same(body: Record<string, unknown>, encoding: TensorEncoding = 'base64'): void {
-  const want = Buffer.from(JSON.stringify(encodeResponse(body, encoding)), 'utf8');
-  const got = encodeResponseBytes(body, encoding);
-  expect(got.toString('utf8')).toBe(want.toString('utf8'));
-  expect(got.equals(want)).toBe(true);
+/** Both encodings, or the one given. */
+function same(body: Record<string, unknown>, encodings: TensorEncoding[] = ['base64', 'json']): void {
+  for (const encoding of encodings) {
+    const want = Buffer.from(JSON.stringify(encodeResponse(body, encoding)), 'utf8');
+    const got = encodeResponseBytes(body, encoding);
+    expect(got.toString('utf8')).toBe(want.toString('utf8'));
+    expect(got.equals(want)).toBe(true);
+  }
 }
 
 const f32 = (...v: number[]) => ({ dtype: 'float32', shape: [v.length], data: new Float32Array(v) });
@@ -48,16 +51,25 @@ describe('encodeResponseBytes', () => {
     same({ outputs: { v: { dtype: 'bool', shape: [5], data: new Uint8Array(buf, 3, 5) }, w: { dtype: 'float32', shape: [3], data: new Float32Array(buf, 8, 3) } } });
   });
 
-  it('json encoding too', () => {
-    same({ outputs: { y: f32(1, NaN, -Infinity), l: [f32(2)] } }, 'json');
+  it('json: non-finite values, nested lists, a placeholder-like name for the data member', () => {
+    same({ outputs: { y: f32(1, NaN, -Infinity), l: [f32(2)], 'gs-data-00000000000000000000000000000000:0': f32(3) } }, ['json']);
+  });
+
+  it('a data length that does not match the shape is an internal error, for both encodings', () => {
+    for (const encoding of ['base64', 'json'] as const)
+      expect(() => encodeResponseBytes({ outputs: { y: { dtype: 'float32', shape: [3], data: new Float32Array(2) } } }, encoding)).toThrow(/8 bytes but shape \[3\] of float32 needs 12/);
   });
 
   it('a 1M-element answer decodes to the same floats', () => {
     const x = new Float32Array(1_000_000).map((_, i) => Math.sin(i));
-    const got = JSON.parse(encodeResponseBytes({ outputs: { y: { dtype: 'float32', shape: [1000, 1000], data: x.buffer } } }, 'base64').toString('utf8'));
+    const body = { outputs: { y: { dtype: 'float32', shape: [1000, 1000], data: x.buffer } } };
+    const got = JSON.parse(encodeResponseBytes(body, 'base64').toString('utf8'));
     const bytes = Buffer.from(got.outputs.y.base64, 'base64');
     expect(Buffer.compare(bytes, Buffer.from(x.buffer))).toBe(0);
     expect(got.outputs.y.shape).toEqual([1000, 1000]);
+    const nested = JSON.parse(encodeResponseBytes(body, 'json').toString('utf8'));
+    expect(Buffer.compare(Buffer.from(new Float32Array(nested.outputs.y.data.flat()).buffer), Buffer.from(x.buffer))).toBe(0);
+    same(body, ['json']);
   });
 });
 

@@ -1,0 +1,155 @@
+#include "json_text.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+
+namespace gs {
+
+namespace {
+
+char* put(char* out, const char* s, size_t n) {
+  std::memcpy(out, s, n);
+  return out + n;
+}
+
+// ECMAScript Number::toString(x), radix 10: with k shortest round-trip
+// digits d and x = d × 10^(n−k), it writes d with zeros (k ≤ n ≤ 21), with a
+// decimal point (0 < n ≤ 21), as 0.000d (−6 < n ≤ 0), or else as
+// d[.ddd]e±(n−1). std::to_chars gives the same shortest digits as V8 (both
+// pick the nearest of the shortest decimals that read back as x).
+char* js_number_positive(char* out, double v) {
+  char sci[32];
+  const auto r = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
+  // sci is "D[.DDD]e±XX": the digits, then the decimal exponent of the first.
+  char digits[20];
+  int k = 0;
+  const char* p = sci;
+  for (; p < r.ptr && *p != 'e'; ++p)
+    if (*p != '.') digits[k++] = *p;
+  int e = 0;
+  std::from_chars(p + (p[1] == '+' ? 2 : 1), r.ptr, e);
+  const int n = e + 1;
+  if (k <= n && n <= 21) {
+    out = put(out, digits, static_cast<size_t>(k));
+    std::memset(out, '0', static_cast<size_t>(n - k));
+    return out + (n - k);
+  }
+  if (0 < n && n <= 21) {
+    out = put(out, digits, static_cast<size_t>(n));
+    *out++ = '.';
+    return put(out, digits + n, static_cast<size_t>(k - n));
+  }
+  if (-6 < n && n <= 0) {
+    *out++ = '0';
+    *out++ = '.';
+    std::memset(out, '0', static_cast<size_t>(-n));
+    out += -n;
+    return put(out, digits, static_cast<size_t>(k));
+  }
+  *out++ = digits[0];
+  if (k > 1) {
+    *out++ = '.';
+    out = put(out, digits + 1, static_cast<size_t>(k - 1));
+  }
+  *out++ = 'e';
+  *out++ = n - 1 < 0 ? '-' : '+';
+  return std::to_chars(out, out + 4, std::abs(n - 1)).ptr;
+}
+
+// One element; the non-finite ones as the strings tolist() answers carry.
+char* write_element(char* out, DType dtype, const uint8_t* at) {
+  double v = 0;
+  switch (dtype) {
+    case DType::Float32: {
+      float f;
+      std::memcpy(&f, at, sizeof f);
+      v = f;
+      break;
+    }
+    case DType::Float64:
+      std::memcpy(&v, at, sizeof v);
+      break;
+    case DType::Int64: {
+      int64_t i;
+      std::memcpy(&i, at, sizeof i);
+      v = static_cast<double>(i);  // rounds once to nearest, as Number(bigint)
+      break;
+    }
+    case DType::Bool:
+      return *at != 0 ? put(out, "true", 4) : put(out, "false", 5);
+  }
+  if (v != v) return put(out, "\"NaN\"", 5);
+  if (v == std::numeric_limits<double>::infinity()) return put(out, "\"Infinity\"", 10);
+  if (v == -std::numeric_limits<double>::infinity()) return put(out, "\"-Infinity\"", 11);
+  return write_js_number(out, v);
+}
+
+struct Writer {
+  DType dtype;
+  size_t size;
+  const uint8_t* data;
+  const int64_t* shape;
+  size_t ndim;
+
+  char* rows(char* out, size_t dim) {
+    *out++ = '[';
+    const int64_t n = shape[dim];
+    if (dim + 1 == ndim) {
+      for (int64_t i = 0; i < n; ++i) {
+        if (i > 0) *out++ = ',';
+        out = write_element(out, dtype, data);
+        data += size;
+      }
+    } else {
+      for (int64_t i = 0; i < n; ++i) {
+        if (i > 0) *out++ = ',';
+        out = rows(out, dim + 1);
+      }
+    }
+    *out++ = ']';
+    return out;
+  }
+};
+
+}  // namespace
+
+char* write_js_number(char* out, double v) {
+  if (v == 0) {
+    *out++ = '0';
+    return out;
+  }
+  if (v < 0) {
+    *out++ = '-';
+    v = -v;
+  }
+  return js_number_positive(out, v);
+}
+
+size_t json_data_bound(const int64_t* shape, size_t ndim) {
+  // Elements, then per nesting level its arrays' brackets and commas.
+  constexpr size_t kMax = std::numeric_limits<size_t>::max() / 4;
+  size_t arrays = 1;  // arrays at the current level
+  size_t bound = 0;
+  for (size_t d = 0; d < ndim; ++d) {
+    if (shape[d] < 0) return 0;
+    const size_t n = static_cast<size_t>(shape[d]);
+    bound += arrays * (2 + n);  // "[", "]" and at most n commas each
+    if (n != 0 && arrays > kMax / n) return 0;
+    arrays *= n;
+    if (bound > kMax) return 0;
+  }
+  // `arrays` is now the element count (1 for a 0-d tensor).
+  if (arrays > kMax / kJsonElementMax) return 0;
+  bound += arrays * kJsonElementMax;
+  return bound > kMax ? 0 : bound;
+}
+
+char* write_json_data(char* out, DType dtype, const uint8_t* data, const int64_t* shape, size_t ndim) {
+  if (ndim == 0) return write_element(out, dtype, data);
+  Writer w{dtype, dtype_size(dtype), data, shape, ndim};
+  return w.rows(out, 0);
+}
+
+}  // namespace gs

@@ -1,0 +1,32 @@
+// Tensor data as JSON text, byte for byte what JSON.stringify writes for the
+// service's nested `tolist()` values (src/encoding/encode.ts): each element
+// as the double it equals, in JavaScript's Number-to-String form; NaN and
+// ±Infinity as the strings "NaN", "Infinity", "-Infinity"; int64 as the
+// nearest double; bool as true/false; a 0-d tensor as a bare scalar.
+// Large JSON answers are written here rather than as JS arrays handed to
+// JSON.stringify: ~8x less time for a 1M-element answer (bench/README).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "dtype.h"
+
+namespace gs {
+
+// Most bytes one element can take: "-0.0000012345678901234567" (a sign,
+// "0.", five zeros and 17 digits), plus the comma after it.
+constexpr size_t kJsonElementMax = 26;
+
+// An upper bound of write_json_data's output size; 0 if the shape is invalid
+// (a negative extent) or the bound overflows size_t.
+size_t json_data_bound(const int64_t* shape, size_t ndim);
+
+// Writes the nested text of `numel(shape)` elements of `dtype` read from
+// `data` (row-major, native byte order, any alignment) at `out`, which holds
+// at least json_data_bound(shape, ndim) bytes. Returns the end of the text.
+char* write_json_data(char* out, DType dtype, const uint8_t* data, const int64_t* shape, size_t ndim);
+
+// A finite double as JavaScript's Number::toString writes it (-0 as "0").
+char* write_js_number(char* out, double v);
+
+}  // namespace gs
