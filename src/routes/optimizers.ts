@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { decodeTensor, encodeResponse, shapeStr } from '../encoding/index.js';
+import { decodeTensor, encodeResponseBytes, shapeStr } from '../encoding/index.js';
 import { fromEngineError, ProblemError, problemAt } from '../errors.js';
 import { pointer } from '../ir/compile.js';
 import { findOptimizer, optimizerCatalogue, schedulerCatalogue } from '../optim/catalogue.js';
@@ -60,7 +60,7 @@ export function optimizerRoutes(app: FastifyInstance, cfg: Config, pool: JobPool
         response: { 200: OptimizerStepResponseSchema, ...problems },
       },
     },
-    async (req): Promise<any> => {
+    async (req, reply): Promise<any> => {
       const info = findOptimizer((req.params as { name: string }).name);
       if (info.closure)
         throw new ProblemError('invalidArgument', `${info.class} needs a closure (it re-evaluates the loss), so it runs in POST /v1/optimize`);
@@ -118,10 +118,12 @@ export function optimizerRoutes(app: FastifyInstance, cfg: Config, pool: JobPool
       const res = outcome.result;
       const out: Record<string, unknown> = {};
       names.forEach((n, i) => (out[n] = res.params[i]));
-      return encodeResponse(
+      // As bytes: large tensors' numbers (or base64) never pass through JSON.stringify.
+      const answer = encodeResponseBytes(
         { params: out, state: { state: stateByName(res.state, names), param_groups: paramGroupsByName(info.name, res.groups, names) } },
         body.encoding === 'base64' ? 'base64' : 'json',
       );
+      return reply.type('application/json; charset=utf-8').send(answer as never);
     },
   );
 }

@@ -114,6 +114,26 @@ describe('POST /v1/optimizers/{name}/step', () => {
     expect(lb.body.detail).toMatch(/POST \/v1\/optimize/);
   });
 
+  it('a 10k-element SGD momentum step: JSON (numbers in JavaScript form) and base64 answers agree with the recurrence', async () => {
+    const n = 10_000;
+    const w = Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i)));
+    const g = Array.from({ length: n }, (_, i) => Math.fround(Math.cos(i)));
+    const body = { params: { w: { data: w, dtype: 'float32' } }, grads: { w: { data: g, dtype: 'float32' } }, lr: 0.1, momentum: 0.9 };
+    const res = await app.inject({ method: 'POST', url: '/v1/optimizers/sgd/step', payload: body });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    // No whitespace, numbers as JavaScript writes them: the text survives a parse/stringify round trip.
+    expect(JSON.stringify(JSON.parse(res.body))).toBe(res.body);
+    const json = res.json();
+    // The first momentum step: buf = g, w' = w - lr * g, all in float32.
+    expect(json.params.w.data).toEqual(w.map((x, i) => Math.fround(x - Math.fround(Math.fround(0.1) * g[i]!))));
+    expect(json.state.state.w.momentum_buffer.data).toEqual(g);
+    const b64 = (await app.inject({ method: 'POST', url: '/v1/optimizers/sgd/step', payload: { ...body, encoding: 'base64' } })).json();
+    expect(Array.from(new Float32Array(new Uint8Array(Buffer.from(b64.params.w.base64, 'base64')).buffer))).toEqual(json.params.w.data);
+    expect(Array.from(new Float32Array(new Uint8Array(Buffer.from(b64.state.state.w.momentum_buffer.base64, 'base64')).buffer))).toEqual(g);
+    expect(b64.state.param_groups).toEqual(json.state.param_groups);
+  });
+
   it('steps over MAX_OPTIMIZE_STEPS is a 413', async () => {
     const res = await sgdStep({ steps: 5001 });
     expect(res.status).toBe(413);
