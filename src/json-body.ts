@@ -4,6 +4,7 @@
 import { isAscii } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { ProblemError } from './errors.js';
+import { parseJsonBody } from './json-parse.js';
 import { checkJsonLimits, type JsonLimits } from './security.js';
 
 export function registerJsonBodies(app: FastifyInstance, limits: JsonLimits): void {
@@ -15,7 +16,7 @@ export function registerJsonBodies(app: FastifyInstance, limits: JsonLimits): vo
     let value: unknown;
     try {
       checkJsonLimits(text, limits);
-      value = JSON.parse(text);
+      value = parseJsonBody(text);
     } catch (e) {
       if (e instanceof ProblemError) return done(e, undefined);
       return done(new ProblemError('invalidJson', `the body is not valid JSON: ${(e as Error).message}`), undefined);

@@ -67,10 +67,11 @@ Napi::Value JsonAnswer(const Napi::CallbackInfo& info) {
       size += tensors.back().bound;
     }
     if (size > kMaxAnswer) throw LimitError("the answer is too large to write as JSON; ask for \"encoding\": \"base64\" or the binary framing");
-    // The bound, not the exact size: the unwritten tail of a large
-    // allocation is never touched, so it costs address space, not memory.
-    Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, size);
-    char* const begin = static_cast<char*>(buf.Data());
+    // The bound, not the exact size. A Node Buffer's memory is not zeroed
+    // (an ArrayBuffer's is: a memset of the whole bound), and the unwritten
+    // tail of a fresh allocation is never touched.
+    Napi::Buffer<char> buf = Napi::Buffer<char>::New(env, size);
+    char* const begin = buf.Data();
     char* out = begin;
     for (size_t i = 0; i < pieces.size(); ++i) {
       std::memcpy(out, pieces[i].data(), pieces[i].size());
@@ -80,7 +81,7 @@ Napi::Value JsonAnswer(const Napi::CallbackInfo& info) {
         out = write_json_data(out, t.dtype, t.bytes, t.shape.data(), t.shape.size());
       }
     }
-    return Napi::Uint8Array::New(env, static_cast<size_t>(out - begin), buf, 0);
+    return Napi::Uint8Array::New(env, static_cast<size_t>(out - begin), buf.ArrayBuffer(), buf.ByteOffset());
   });
 }
 
