@@ -4,7 +4,8 @@
 // ±Infinity as the strings "NaN", "Infinity", "-Infinity"; int64 as the
 // nearest double; bool as true/false; a 0-d tensor as a bare scalar.
 // Large JSON answers are written here rather than as JS arrays handed to
-// JSON.stringify: ~8x less time for a 1M-element answer (bench/README).
+// JSON.stringify: 2–4x less time for a 1M-element answer (bench/README,
+// ninth round).
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -55,6 +55,12 @@ describe('encodeResponseBytes', () => {
     same({ outputs: { y: f32(1, NaN, -Infinity), l: [f32(2)], 'gs-data-00000000000000000000000000000000:0': f32(3) } }, ['json']);
   });
 
+  it('JSON text over 2 GiB is a 413 naming the other encodings, refused before anything is allocated for it', () => {
+    const data = new Uint8Array(30_000_000); // three 30M-element bool tensors on it: ~2.3 GB of text at most
+    const t = { dtype: 'bool', shape: [30_000_000], data };
+    expect(() => encodeResponseBytes({ outputs: { a: t, b: t, c: t } }, 'json')).toThrow(expect.objectContaining({ status: 413, message: expect.stringMatching(/too large to write as JSON; ask for "encoding": "base64"/) }));
+  });
+
   it('a data length that does not match the shape is an internal error, for both encodings', () => {
     for (const encoding of ['base64', 'json'] as const)
       expect(() => encodeResponseBytes({ outputs: { y: { dtype: 'float32', shape: [3], data: new Float32Array(2) } } }, encoding)).toThrow(/8 bytes but shape \[3\] of float32 needs 12/);
