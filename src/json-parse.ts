@@ -25,7 +25,7 @@ export interface LongStringOptions {
   longString: number;
   /** Bodies shorter than this go to JSON.parse directly. */
   minBody: number;
-  /** Give up (plain JSON.parse) after this many strings: a body of many short ones has nothing to gain. */
+  /** Strings looked at, at most; the text past them stays as it is (a body of many short strings has nothing to gain). */
   maxStringsScanned: number;
 }
 
