@@ -100,6 +100,7 @@ describe('JSON number text (native) = JSON.stringify of toNested', () => {
       [['a', 2], [t]],
       ['a', [t]],
       [['a', 'b'], [null]],
+      [['a', 'b'], [{ dtype: 'bool', shape: new Array(100_000).fill(1), data: new Uint8Array(1) }]],
     ];
     for (const [pieces, tensors] of bad) expect(() => addon.jsonAnswer(pieces as string[], tensors as never)).toThrow(expect.objectContaining({ code: expect.stringMatching(/^GS_/) }));
   });
