@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 namespace gs {
 
@@ -86,32 +87,36 @@ char* write_element(char* out, DType dtype, const uint8_t* at) {
   return write_js_number(out, v);
 }
 
-struct Writer {
-  DType dtype;
-  size_t size;
-  const uint8_t* data;
-  const int64_t* shape;
-  size_t ndim;
-
-  char* rows(char* out, size_t dim) {
-    *out++ = '[';
-    const int64_t n = shape[dim];
-    if (dim + 1 == ndim) {
-      for (int64_t i = 0; i < n; ++i) {
+// Nested arrays without recursion (a tensor may have thousands of
+// dimensions of extent 1): next[d] is the index of the next child of the
+// array open at depth d.
+char* write_rows(char* out, DType dtype, const uint8_t* data, const int64_t* shape, size_t ndim) {
+  const size_t size = dtype_size(dtype);
+  std::vector<int64_t> next(ndim, 0);
+  size_t depth = 0;
+  *out++ = '[';
+  for (;;) {
+    if (depth + 1 == ndim) {  // a row of elements
+      for (int64_t i = 0; i < shape[depth]; ++i) {
         if (i > 0) *out++ = ',';
         out = write_element(out, dtype, data);
         data += size;
       }
-    } else {
-      for (int64_t i = 0; i < n; ++i) {
-        if (i > 0) *out++ = ',';
-        out = rows(out, dim + 1);
-      }
+      *out++ = ']';
+      if (depth == 0) return out;
+      --depth;
+    } else if (next[depth] < shape[depth]) {  // open the next child
+      if (next[depth] > 0) *out++ = ',';
+      ++next[depth];
+      next[++depth] = 0;
+      *out++ = '[';
+    } else {  // every child written
+      *out++ = ']';
+      if (depth == 0) return out;
+      --depth;
     }
-    *out++ = ']';
-    return out;
   }
-};
+}
 
 }  // namespace
 
@@ -148,8 +153,7 @@ size_t json_data_bound(const int64_t* shape, size_t ndim) {
 
 char* write_json_data(char* out, DType dtype, const uint8_t* data, const int64_t* shape, size_t ndim) {
   if (ndim == 0) return write_element(out, dtype, data);
-  Writer w{dtype, dtype_size(dtype), data, shape, ndim};
-  return w.rows(out, 0);
+  return write_rows(out, dtype, data, shape, ndim);
 }
 
 }  // namespace gs

@@ -27,8 +27,6 @@ DataText read_data(const Napi::Value& v) {
   if (!v.IsObject()) throw ValueError("internal: jsonAnswer tensors must be objects");
   const Napi::Object o = v.As<Napi::Object>();
   DataText t{dtype_from_name(o.Get("dtype").As<Napi::String>().Utf8Value()), read_shape(o.Get("shape")), nullptr, 0};
-  // The writer recurses once per dimension; the service's tensors have at most 32 (MAX_NDIM).
-  if (t.shape.size() > 64) throw ValueError("internal: jsonAnswer tensor has more than 64 dimensions");
   t.bound = json_data_bound(t.shape.data(), t.shape.size());
   if (t.bound == 0) throw ValueError("internal: jsonAnswer tensor too large");
   const Napi::Value data = o.Get("data");

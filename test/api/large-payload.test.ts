@@ -94,4 +94,15 @@ describe('1M-element tensors through /v1/graph', () => {
     }
     expect(res.body).toBe(JSON.stringify({ outputs }));
   });
+
+  it('a large answer of 71 dimensions (70 unsqueezes) is written like any other', async () => {
+    let program = 'y0 = x\n';
+    for (let i = 1; i <= 70; i++) program += `y${i} = y${i - 1}.unsqueeze(0)\n`;
+    const data = Array.from({ length: 5000 }, (_, i) => i / 8);
+    const res = await app.inject({ method: 'POST', url: '/v1/graph', payload: { inputs: { x: data }, program, outputs: ['y70'] } });
+    expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
+    let nested: unknown = data;
+    for (let i = 0; i < 70; i++) nested = [nested];
+    expect(res.body).toBe(JSON.stringify({ outputs: { y70: { shape: [...new Array(70).fill(1), 5000], dtype: 'float32', data: nested } } }));
+  });
 });
