@@ -38,11 +38,12 @@ export function parseJsonBody(text: string, opts: LongStringOptions = DEFAULTS):
   if (text.length < opts.minBody) return JSON.parse(text);
   const cuts = longStrings(text, opts);
   if (cuts.length === 0) return JSON.parse(text);
-  const nonce = `\u0001gs-${randomBytes(16).toString('hex')}:`; // JSON escapes U+0001, so no raw text can hold it
+  // A fresh 128-bit random nonce: no string of the body can be mistaken for a placeholder.
+  const nonce = `gs-long-${randomBytes(16).toString('hex')}:`;
   let skeleton = '';
   let at = 0;
   for (let i = 0; i < cuts.length; i += 2) {
-    skeleton += text.slice(at, cuts[i]!) + JSON.stringify(nonce + i / 2).slice(1, -1);
+    skeleton += text.slice(at, cuts[i]!) + nonce + i / 2;
     at = cuts[i + 1]!;
   }
   skeleton += text.slice(at);

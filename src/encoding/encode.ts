@@ -120,15 +120,14 @@ export function encodeResponse(body: Record<string, unknown>, encoding: TensorEn
 export function encodeResponseBytes(body: Record<string, unknown>, encoding: TensorEncoding): Buffer {
   const member = encoding === 'base64' ? 'base64' : 'data';
   const nonce = `gs-${member}-${randomBytes(16).toString('hex')}:`;
-  const tensors: RawTensor[] = [];
+  const tensors: Array<{ t: RawTensor; bytes: Uint8Array }> = [];
   const skeleton = mapRawTensors(body, (t) => {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(t)) if (k !== 'data' && k !== 'shape' && k !== 'dtype') out[k] = (t as unknown as Record<string, unknown>)[k];
     out.shape = t.shape.slice();
     out.dtype = t.dtype;
     out[member] = nonce + tensors.length;
-    rawBytes(t); // checks the byte count before anything is written
-    tensors.push(t);
+    tensors.push({ t, bytes: rawBytes(t) }); // rawBytes checks the byte count before anything is written
     return out;
   });
   const { pieces, order } = cutAtPlaceholders(JSON.stringify(skeleton), nonce);
@@ -154,8 +153,8 @@ function cutAtPlaceholders(text: string, nonce: string): { pieces: string[]; ord
   return { pieces, order };
 }
 
-function writeBase64Answer(pieces: string[], tensors: RawTensor[]): Buffer {
-  const blobs = tensors.map(rawBytes);
+function writeBase64Answer(pieces: string[], tensors: Array<{ bytes: Uint8Array }>): Buffer {
+  const blobs = tensors.map((x) => x.bytes);
   let size = 0;
   for (const piece of pieces) size += Buffer.byteLength(piece, 'utf8');
   for (const b of blobs) size += 2 + 4 * Math.ceil(b.byteLength / 3);
@@ -173,12 +172,12 @@ function writeBase64Answer(pieces: string[], tensors: RawTensor[]): Buffer {
   return out;
 }
 
-function writeNestedAnswer(pieces: string[], tensors: RawTensor[]): Buffer {
+function writeNestedAnswer(pieces: string[], tensors: Array<{ t: RawTensor; bytes: Uint8Array }>): Buffer {
   let text: Uint8Array;
   try {
     text = loadAddon().jsonAnswer(
       pieces,
-      tensors.map((t) => ({ dtype: t.dtype, shape: t.shape, data: rawBytes(t) })),
+      tensors.map(({ t, bytes }) => ({ dtype: t.dtype, shape: t.shape, data: bytes })),
     );
   } catch (e) {
     // More than 2 GiB of JSON text (tens of millions of numbers): the other encodings stay possible.

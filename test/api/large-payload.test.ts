@@ -105,4 +105,38 @@ describe('1M-element tensors through /v1/graph', () => {
     for (let i = 0; i < 70; i++) nested = [nested];
     expect(res.body).toBe(JSON.stringify({ outputs: { y70: { shape: [...new Array(70).fill(1), 5000], dtype: 'float32', data: nested } } }));
   });
+
+  it("bodies whose long strings are cut out before JSON.parse: JSON.parse's own errors, '__proto__' keys still refused", async () => {
+    const b64 = Buffer.from(x.buffer).toString('base64');
+    const good = JSON.stringify({ inputs: { x: { shape: [1000, 1000], dtype: 'float32', base64: b64 } }, program: 'y = x * 2', encoding: 'base64' });
+    const cut = b64.length >> 1;
+    const broken = [
+      good.slice(0, -1), // unterminated object
+      good.replace(b64, b64.slice(0, cut) + '\u0001' + b64.slice(cut)), // a raw control character in the long string
+    ];
+    for (const text of broken) {
+      let message = '';
+      try {
+        JSON.parse(text);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).not.toBe('');
+      const res = await app.inject({ method: 'POST', url: '/v1/graph', headers: { 'content-type': 'application/json' }, payload: text });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().detail).toBe(`the body is not valid JSON: ${message}`);
+    }
+    // An escaped quote at the end of the long string (valid JSON, left for JSON.parse): the string is then not base64.
+    const escaped = await app.inject({ method: 'POST', url: '/v1/graph', headers: { 'content-type': 'application/json' }, payload: good.replace(b64, b64 + '\\"') });
+    expect(escaped.statusCode).toBe(422);
+    expect(escaped.json().detail).toMatch(/base64/);
+    const proto = await app.inject({
+      method: 'POST',
+      url: '/v1/graph',
+      headers: { 'content-type': 'application/json' },
+      payload: `{"inputs":{"__proto__":{"shape":[1000,1000],"dtype":"float32","base64":"${b64}"}},"program":"y = 1"}`,
+    });
+    expect(proto.statusCode).toBe(400);
+    expect(proto.json().detail).toMatch(/a key named '__proto__' is not accepted \(at \/inputs\/__proto__\)/);
+  });
 });

@@ -77,6 +77,27 @@ function faultsPerRound(mode: 'tune' | 'defaults'): { tuned: boolean; rounds: nu
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
 
+// buildApp applies MALLOC_RETAIN_BYTES at start and logs what it did (a child
+// process: the setting is process-wide).
+function appTuning(retain: string): { applied: boolean; why: string } {
+  const app = fileURLToPath(new URL('../../dist/app.js', import.meta.url));
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', MALLOC_RETAIN_BYTES: retain, WORKERS: '1' };
+  for (const k of ['MALLOC_TRIM_THRESHOLD_', 'MALLOC_MMAP_THRESHOLD_', 'GLIBC_TUNABLES']) delete env[k];
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', `const { buildApp } = await import(process.argv[1]); const app = await buildApp(); await app.close();`, app], { env, encoding: 'utf8' });
+  const line = out.split('\n').find((l) => l.includes('"msg":"malloc tuning"'));
+  expect(line, out.slice(0, 500)).toBeDefined();
+  return JSON.parse(line!);
+}
+
+describe('the service applies MALLOC_RETAIN_BYTES at start', () => {
+  const mallopt = loadAddon().tuneMalloc(32 << 20, 128 << 20);
+
+  it.runIf(mallopt)('applied by default, not with 0', () => {
+    expect(appTuning('')).toMatchObject({ applied: true, why: expect.stringContaining('134217728 bytes') });
+    expect(appTuning('0')).toMatchObject({ applied: false, why: expect.stringContaining('MALLOC_RETAIN_BYTES=0') });
+  });
+});
+
 describe('freed memory is reused warm', () => {
   // glibc's malloc takes the settings (the apps of other tests in this process
   // set the same); an ASan build's allocator or musl would not.
