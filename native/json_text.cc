@@ -1,5 +1,8 @@
 #include "json_text.h"
 
+#include "errors.h"
+
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
@@ -154,6 +157,46 @@ size_t json_data_bound(const int64_t* shape, size_t ndim) {
 char* write_json_data(char* out, DType dtype, const uint8_t* data, const int64_t* shape, size_t ndim) {
   if (ndim == 0) return write_element(out, dtype, data);
   return write_rows(out, dtype, data, shape, ndim);
+}
+
+namespace {
+
+// Whether an out-of-range token is too large (not too small): the power of
+// ten of its leading nonzero digit is positive. Out of range means beyond
+// ~1.8e308 or below ~2.5e-324, so the sign of that power decides.
+bool beyond_largest(const char* p, const char* last) {
+  if (p < last && *p == '-') ++p;
+  long index = 0, lead = -1, int_digits = 0;
+  for (; p < last && *p >= '0' && *p <= '9'; ++p, ++index, ++int_digits)
+    if (lead < 0 && *p != '0') lead = index;
+  if (p < last && *p == '.')
+    for (++p; p < last && *p >= '0' && *p <= '9'; ++p, ++index)
+      if (lead < 0 && *p != '0') lead = index;
+  long e = 0;
+  if (p < last && (*p == 'e' || *p == 'E')) {
+    ++p;
+    const bool minus = p < last && *p == '-';
+    if (p < last && (*p == '-' || *p == '+')) ++p;
+    for (; p < last && *p >= '0' && *p <= '9'; ++p)
+      if (e < 1000000) e = e * 10 + (*p - '0');
+    if (minus) e = -e;
+  }
+  if (lead < 0) return false;  // all zeros: never out of range
+  return (int_digits - 1 - lead) + e > 0;
+}
+
+}  // namespace
+
+double read_json_number(const char* first, const char* last) {
+  double v = 0;
+  const auto r = std::from_chars(first, last, v, std::chars_format::general);
+  if (r.ec == std::errc() && r.ptr == last) return v;
+  if (r.ec == std::errc::result_out_of_range && r.ptr == last) {
+    const bool negative = *first == '-';
+    const double magnitude = beyond_largest(first, last) ? std::numeric_limits<double>::infinity() : 0.0;
+    return negative ? -magnitude : magnitude;
+  }
+  throw ValueError("not a JSON number: " + std::string(first, static_cast<size_t>(std::min<ptrdiff_t>(last - first, 40))));
 }
 
 }  // namespace gs

@@ -30,4 +30,11 @@ char* write_json_data(char* out, DType dtype, const uint8_t* data, const int64_t
 // A finite double as JavaScript's Number::toString writes it (-0 as "0").
 char* write_js_number(char* out, double v);
 
+// The double JSON.parse gives the JSON number token [first, last), which the
+// caller has checked against JSON's grammar (-?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?):
+// the nearest double (ties to even), ±Infinity beyond the largest, ±0 below
+// half the smallest subnormal. Throws ValueError for text from_chars cannot
+// read whole.
+double read_json_number(const char* first, const char* last);
+
 }  // namespace gs

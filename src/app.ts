@@ -15,7 +15,7 @@ import { createMetrics, installMetrics } from './metrics.js';
 import { installOverload } from './overload.js';
 import { exposeCancel } from './shutdown.js';
 import { installSecurity } from './security.js';
-import { registerJsonBodies } from './json-body.js';
+import { registerJsonBodies, type BodyShortcuts } from './json-body.js';
 import { activationRoutes } from './routes/activations.js';
 import { lossRoutes } from './routes/losses.js';
 import { registerBinaryBodies } from './routes/binary.js';
@@ -68,7 +68,8 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
   await installOverload(app, cfg, pool);
   await installSecurity(app, cfg);
   await installAccess(app, cfg);
-  registerJsonBodies(app, cfg);
+  const bodyShortcuts: BodyShortcuts = new Map();
+  registerJsonBodies(app, cfg, bodyShortcuts);
   registerBinaryBodies(app, cfg);
 
   await app.register(swagger, {
@@ -94,7 +95,7 @@ export async function buildApp(overrides: Partial<Config> = {}): Promise<Fastify
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  graphRoutes(app, cfg, pool);
+  graphRoutes(app, cfg, pool, bodyShortcuts);
   activationRoutes(app, cfg, pool);
   lossRoutes(app, cfg, pool);
   opsRoutes(app);

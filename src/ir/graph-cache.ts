@@ -11,6 +11,7 @@ import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
 import { AnswerTemplate } from '../encoding/answer-template.js';
 import type { HostTensor } from '../encoding/index.js';
+import { BodyTemplates, type GraphTextHit } from './body-template.js';
 import { compileDecoded, decodeGradOutput, decodeInputs, type DecodedInput, type GraphBody } from './compile.js';
 import { fastMatch, layoutOf, sameLayout, type Layout } from './fast-hit.js';
 import type { IRGraph } from './ir.js';
@@ -41,13 +42,33 @@ export class GraphCompiler {
   // LRU's entry by remember(); it outlives an eviction by one entry at most.
   private last: { program: string; layouts: Layout[] } | undefined;
 
+  // Text templates of bodies that fast-hit (body-template.ts), and the bytes
+  // of bodies parsed the usual way, kept until they compile.
+  private readonly templates = new BodyTemplates();
+  private readonly bodyBytes = new WeakMap<object, Uint8Array>();
+
   constructor(private readonly cfg: Config) {}
+
+  /** A JSON body's bytes that match a template learned earlier: its graph with the data packed. */
+  matchText(bytes: Uint8Array): GraphTextHit | undefined {
+    return this.templates.match(bytes);
+  }
+
+  /** The bytes a body was parsed from, so that a fast hit of it can learn its template. */
+  parsedFrom(body: unknown, bytes: Uint8Array): void {
+    if (body !== null && typeof body === 'object') this.bodyBytes.set(body, bytes);
+  }
 
   compile(body: GraphBody, binary?: Uint8Array): IRGraph {
     if (binary === undefined && typeof body.program === 'string') {
       for (const layout of this.layoutsOf(body.program)) {
         const graph = fastMatch(layout, body);
-        if (graph) return graph;
+        if (graph) {
+          // A second body of this layout: its text is worth a template.
+          const bytes = this.bodyBytes.get(body);
+          if (bytes !== undefined) this.templates.learn(bytes, body, layout);
+          return graph;
+        }
       }
     }
     const decoded = decodeInputs(body, this.cfg, binary);

@@ -4,10 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config.js';
 import type { GraphBody } from '../ir/compile.js';
+import { GraphTextHit } from '../ir/body-template.js';
 import { isPlainGraphBody } from '../ir/fast-hit.js';
 import { GraphCompiler } from '../ir/graph-cache.js';
 import type { IRGraph } from '../ir/ir.js';
 import type { NativeResult, NativeSlot, NativeTensor } from '../native.js';
+import type { BodyShortcuts } from '../json-body.js';
 import type { JobPool } from '../pool/pool.js';
 import { GraphRequestSchema, GraphResponseSchema, ProblemSchema } from '../schemas/graph.js';
 import { binaryPayload } from './binary.js';
@@ -15,8 +17,10 @@ import { runGraph, sendTensors, wantsBinary } from './run-graph.js';
 
 const problems = { 400: ProblemSchema, 413: ProblemSchema, 422: ProblemSchema, 503: ProblemSchema, 504: ProblemSchema };
 
-export function graphRoutes(app: FastifyInstance, cfg: Config, pool: JobPool): void {
+export function graphRoutes(app: FastifyInstance, cfg: Config, pool: JobPool, shortcuts?: BodyShortcuts): void {
   const compiler = new GraphCompiler(cfg);
+  // A body whose text matches one seen before is read without JSON.parse (ir/body-template.ts).
+  shortcuts?.set('/v1/graph', { read: (bytes) => compiler.matchText(bytes), parsed: (value, bytes) => compiler.parsedFrom(value, bytes) });
   app.withTypeProvider<ZodTypeProvider>().post(
     '/v1/graph',
     {
@@ -29,16 +33,19 @@ export function graphRoutes(app: FastifyInstance, cfg: Config, pool: JobPool): v
         response: { 200: GraphResponseSchema, ...problems },
       },
       // A body in the plain forms (a program, numbers and nested arrays) is
-      // valid as it stands: zod's walk is skipped for it (ir/fast-hit.ts).
+      // valid as it stands: zod's walk is skipped for it (ir/fast-hit.ts), as
+      // for one a text template matched (the text of a body validated before).
       validatorCompiler: (route) => {
         const full = validatorCompiler(route as unknown as Parameters<typeof validatorCompiler>[0]);
-        return route.httpPart === 'body' ? (data: unknown) => (isPlainGraphBody(data) ? { value: data } : full(data)) : full;
+        return route.httpPart === 'body' ? (data: unknown) => (data instanceof GraphTextHit || isPlainGraphBody(data) ? { value: data } : full(data)) : full;
       },
     },
     async (req, reply): Promise<any> => {
-      const body = req.body as GraphBody & { encoding?: 'json' | 'base64' };
-      const graph = compiler.compile(body, binaryPayload(req));
-      const dryRun = body.dry_run === true;
+      const body = req.body as (GraphBody & { encoding?: 'json' | 'base64' }) | GraphTextHit;
+      const hit = body instanceof GraphTextHit;
+      const graph = hit ? body.graph : compiler.compile(body, binaryPayload(req));
+      const dryRun = !hit && body.dry_run === true;
+      const encoding = body.encoding;
       const run = await runGraph(pool, cfg, graph, {
         dryRun,
         explain: (e) => {
@@ -57,7 +64,7 @@ export function graphRoutes(app: FastifyInstance, cfg: Config, pool: JobPool): v
       let raw: Record<string, unknown> | undefined;
       const answer = () => (raw ??= answerBody(graph, run.result));
       // A small JSON answer of a graph seen before: its template, filled from the packed result.
-      if (run.packed && graph.answer && body.encoding !== 'base64' && !wantsBinary(req.headers.accept)) {
+      if (run.packed && graph.answer && encoding !== 'base64' && !wantsBinary(req.headers.accept)) {
         const text = graph.answer.render(run.packed) ?? graph.answer.learn(run.packed, answer());
         if (text !== undefined) {
           reply.header('x-job-ms', ms.toFixed(3));
@@ -65,7 +72,7 @@ export function graphRoutes(app: FastifyInstance, cfg: Config, pool: JobPool): v
         }
       }
       // Written in the form the client asked for: binary framing, base64 or nested JSON.
-      return sendTensors(req, reply, answer(), body.encoding, ms);
+      return sendTensors(req, reply, answer(), encoding, ms);
     },
   );
 }
