@@ -47,4 +47,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
 # PROCESSES > 1 the cluster primary (src/cluster.ts) forwards it to each
 # process. --init (compose: init: true) reaps zombies.
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/server.js"]
+CMD ["node", "--single-threaded-gc", "dist/server.js"]

@@ -7,7 +7,7 @@
 // Each argument is a checkout with `npm ci` and `npm run build` done. Env:
 // ROUNDS (4), DURATION (s per round and build, 6), CONNECTIONS (50).
 import { resolve } from 'node:path';
-import { freePort, HOST, load, START_ARGS, startService } from './lib.js';
+import { freePort, HOST, load, startArgsOf, startService } from './lib.js';
 import { BODY } from './graph-222.js';
 
 const dirs = process.argv.slice(2).map((d) => resolve(d));
@@ -23,7 +23,7 @@ const services = [];
 try {
   for (const dir of dirs) {
     const port = await freePort();
-    const args = START_ARGS.map((a) => (a.endsWith('.js') ? resolve(dir, a) : a));
+    const args = startArgsOf(dir); // each build as its own `npm start` runs it (its node flags too)
     services.push(await startService(dir, process.execPath, args, { env: { PORT: String(port), HOST, PROCESSES: '2', WORKERS: '1', LOG_LEVEL: 'warn' }, port }));
     await load(services.at(-1).url + '/v1/graph', BODY, { connections: CONNECTIONS, duration: 2 }); // warm-up
   }

@@ -5,12 +5,19 @@ import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { configureBlasEnv } from '../dist/blas-env.js';
 
 /** node's arguments in `npm start` (its flags and dist/server.js): the benchmarks run the service as users do. */
 export const START_ARGS = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts.start.split(' ').slice(1);
+
+/** The same for another checkout (bench/ab-builds.js, bench/tail.js): its own flags, its script path made absolute. */
+export function startArgsOf(dir) {
+  const args = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).scripts.start.split(' ').slice(1);
+  return args.map((a) => (a.endsWith('.js') ? join(dir, a) : a));
+}
 
 // Services spawned by the benches (ours and the PyTorch peer) use the same OpenBLAS kernels.
 configureBlasEnv(process.env);

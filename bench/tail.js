@@ -5,12 +5,13 @@
 // moves the tail, at what cost in throughput.
 //   VARIANTS='{"base":{},"one-gc-thread":{"flags":["--single-threaded-gc"]}}' node bench/tail.js
 // A variant is {flags?: [node flags], env?: {VAR: value}, dir?: another
-// checkout (built, as for bench/ab-builds.js), echo?: true}; each
+// checkout (built, as for bench/ab-builds.js; run with its own start flags),
+// plain?: true (this checkout without its start flags), echo?: true}; each
 // runs as `npm start` does (PROCESSES=2, WORKERS=1 unless its env says
 // otherwise); with echo, the bare fastify echo of bench/peers/echo.js in 2
 // processes (the ceiling) instead of gradserve.
 // Env: ROUNDS (4), DURATION (s per round and variant, 6), CONNECTIONS (50).
-import { freePort, HOST, START_ARGS, startService, fmt, median, table } from './lib.js';
+import { freePort, HOST, START_ARGS, startArgsOf, startService, fmt, median, table } from './lib.js';
 import { BODY } from './graph-222.js';
 import autocannon from 'autocannon';
 import { resolve } from 'node:path';
@@ -34,7 +35,9 @@ try {
     const ECHO = v.echo === true;
     // The echo's WORKERS is its processes; gradserve's is worker threads per process.
     const env = { PORT: String(port), HOST, PROCESSES: '2', WORKERS: ECHO ? '2' : '1', LOG_LEVEL: 'warn', ...(v.env ?? {}) };
-    const args = [...(v.flags ?? []), ...(ECHO ? ['bench/peers/echo.js'] : START_ARGS).map((a) => (v.dir && a.endsWith('.js') ? resolve(v.dir, a) : a))];
+    // A checkout runs as its own `npm start` does (its node flags too); `plain` drops this one's flags.
+    const base = ECHO ? ['bench/peers/echo.js'] : v.dir ? startArgsOf(resolve(v.dir)) : v.plain ? START_ARGS.filter((a) => !a.startsWith('--')) : START_ARGS;
+    const args = [...(v.flags ?? []), ...base];
     const s = await startService(name, process.execPath, args, { env, port });
     services.push({ name, url: s.url + (ECHO ? '/echo' : '/v1/graph'), s, runs: [] });
     await autocannon({ url: services.at(-1).url, method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY, connections: CONNECTIONS, duration: 2 }); // warm-up

@@ -47,6 +47,7 @@ interface Template {
 export class AnswerTemplate {
   private template: Template | undefined;
   private relearns = 0;
+  private readonly parts: string[] = [];
 
   /** The answer text for this packed result when the current template fits it; else undefined. */
   render(packed: ArrayBuffer | Uint8Array): string | undefined {
@@ -61,7 +62,9 @@ export class AnswerTemplate {
     // One view per dtype over the whole packed result (its start is 8-byte aligned), made when first needed.
     let f32: Float32Array | undefined, f64: Float64Array | undefined, i32: Int32Array | undefined, u8: Uint8Array | undefined;
     const { text, kinds, at } = t;
-    let s = text[0]!;
+    const parts = this.parts;
+    parts.length = 0;
+    parts.push(text[0]!);
     for (let j = 0; j < kinds.length; j++) {
       const i = at[j]!;
       let v: string;
@@ -78,9 +81,9 @@ export class AnswerTemplate {
         default:
           v = (u8 ??= new Uint8Array(buffer, base, packed.byteLength))[i] !== 0 ? 'true' : 'false';
       }
-      s += v + text[j + 1]!;
+      parts.push(v, text[j + 1]!);
     }
-    return s;
+    return parts.join('');
   }
 
   /**
