@@ -166,19 +166,20 @@ namespace {
 // ~1.8e308 or below ~2.5e-324, so the sign of that power decides.
 bool beyond_largest(const char* p, const char* last) {
   if (p < last && *p == '-') ++p;
-  long index = 0, lead = -1, int_digits = 0;
+  long long index = 0, lead = -1, int_digits = 0;
   for (; p < last && *p >= '0' && *p <= '9'; ++p, ++index, ++int_digits)
     if (lead < 0 && *p != '0') lead = index;
   if (p < last && *p == '.')
     for (++p; p < last && *p >= '0' && *p <= '9'; ++p, ++index)
       if (lead < 0 && *p != '0') lead = index;
-  long e = 0;
+  // Capped far beyond any text's length (the most `lead` can be), so the sign below stays right.
+  long long e = 0;
   if (p < last && (*p == 'e' || *p == 'E')) {
     ++p;
     const bool minus = p < last && *p == '-';
     if (p < last && (*p == '-' || *p == '+')) ++p;
     for (; p < last && *p >= '0' && *p <= '9'; ++p)
-      if (e < 1000000) e = e * 10 + (*p - '0');
+      if (e < 100000000000000LL) e = e * 10 + (*p - '0');
     if (minus) e = -e;
   }
   if (lead < 0) return false;  // all zeros: never out of range

@@ -173,11 +173,6 @@ export class BodyTemplates {
     this.last = t;
   }
 
-  /** Templates kept now (tests). */
-  get size(): number {
-    return this.byHash.size;
-  }
-
   private forget(hash: number): void {
     const t = this.byHash.get(hash);
     if (t === undefined) return;
