@@ -200,4 +200,47 @@ double read_json_number(const char* first, const char* last) {
   throw ValueError("not a JSON number: " + std::string(first, static_cast<size_t>(std::min<ptrdiff_t>(last - first, 40))));
 }
 
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+}  // namespace
+
+size_t json_number_end(const char* text, size_t len, size_t i) {
+  if (i < len && text[i] == '-') ++i;
+  if (i >= len || !is_digit(text[i])) return kNoNumber;
+  if (text[i] == '0')
+    ++i;
+  else
+    while (i < len && is_digit(text[i])) ++i;
+  if (i < len && text[i] == '.') {
+    ++i;
+    if (i >= len || !is_digit(text[i])) return kNoNumber;
+    while (i < len && is_digit(text[i])) ++i;
+  }
+  if (i < len && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < len && (text[i] == '+' || text[i] == '-')) ++i;
+    if (i >= len || !is_digit(text[i])) return kNoNumber;
+    while (i < len && is_digit(text[i])) ++i;
+  }
+  return i;
+}
+
+bool match_json_template(const char* text, size_t len, const char* skeleton, const int32_t* piece_ends, size_t n, double* values) {
+  size_t i = 0, s = 0;
+  for (size_t k = 0;; ++k) {
+    const size_t end = static_cast<size_t>(piece_ends[k]), piece = end - s;
+    // memcmp must not be given a null pointer even for 0 bytes (an empty typed array's data may be null).
+    if (len - i < piece || (piece != 0 && std::memcmp(text + i, skeleton + s, piece) != 0)) return false;
+    i += piece;
+    s = end;
+    if (k == n) return i == len;
+    const size_t token_end = json_number_end(text, len, i);
+    if (token_end == kNoNumber) return false;
+    values[k] = read_json_number(text + i, text + token_end);
+    i = token_end;
+  }
+}
+
 }  // namespace gs

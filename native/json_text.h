@@ -37,4 +37,17 @@ char* write_js_number(char* out, double v);
 // read whole.
 double read_json_number(const char* first, const char* last);
 
+// End of the JSON number token starting at text[i] (text has len bytes), or
+// npos when none starts there: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?, as long as
+// the grammar allows (a following digit after a leading 0 is not consumed).
+constexpr size_t kNoNumber = static_cast<size_t>(-1);
+size_t json_number_end(const char* text, size_t len, size_t i);
+
+// Whether text[0, len) is `skeleton` with one JSON number token in each gap:
+// piece k is skeleton[piece_ends[k-1], piece_ends[k]) (from 0 for k = 0), and
+// a number follows each of the first n pieces (n + 1 pieces in all). The
+// numbers' values (read_json_number) go to values[0, n). piece_ends must be
+// nondecreasing and end within the skeleton (the caller checks).
+bool match_json_template(const char* text, size_t len, const char* skeleton, const int32_t* piece_ends, size_t n, double* values);
+
 }  // namespace gs

@@ -125,8 +125,8 @@ export interface NativeAddon {
   jsonAnswer(pieces: string[], tensors: Array<{ dtype: string; shape: number[]; data: ArrayBufferView }>): Uint8Array;
   /** glibc mallopt(M_MMAP_THRESHOLD, M_TRIM_THRESHOLD), process-wide; false when not glibc. */
   tuneMalloc(mmapThreshold: number, trimThreshold: number): boolean;
-  /** JSON number tokens bytes[starts[i], ends[i]) (grammar checked by the caller) read as JSON.parse reads them, into out[slots[i]], for i < count. */
-  readJsonNumbers(bytes: Uint8Array, starts: Int32Array, ends: Int32Array, count: number, out: Float64Array, slots: Int32Array): void;
+  /** Whether bytes are `skeleton` with a JSON number token in each gap (pieces end at pieceEnds); the numbers' values into `values`. */
+  matchJsonTemplate(bytes: Uint8Array, skeleton: Uint8Array, pieceEnds: Int32Array, values: Float64Array): boolean;
 }
 
 let cached: NativeAddon | undefined;

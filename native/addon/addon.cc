@@ -58,7 +58,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemmSpeeds", Napi::Function::New(env, GemmSpeedsJs));
   exports.Set("jsonAnswer", Napi::Function::New(env, JsonAnswer));
   exports.Set("tuneMalloc", Napi::Function::New(env, TuneMalloc));
-  exports.Set("readJsonNumbers", Napi::Function::New(env, ReadJsonNumbers));
+  exports.Set("matchJsonTemplate", Napi::Function::New(env, MatchJsonTemplate));
   exports.Set("listOptimizers", Napi::Function::New(env, ListOptimizers));
   exports.Set("listSchedulers", Napi::Function::New(env, ListSchedulers));
   exports.Set("optimizerStep", Napi::Function::New(env, OptimizerStep));

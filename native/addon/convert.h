@@ -80,7 +80,7 @@ Napi::Value ListSchedulers(const Napi::CallbackInfo& info);  // optim.cc
 Napi::Value OptimizerStep(const Napi::CallbackInfo& info);   // optim.cc
 Napi::Value JsonAnswer(const Napi::CallbackInfo& info);      // json_answer.cc
 Napi::Value TuneMalloc(const Napi::CallbackInfo& info);      // malloc_tuning.cc
-Napi::Value ReadJsonNumbers(const Napi::CallbackInfo& info); // json_numbers.cc
+Napi::Value MatchJsonTemplate(const Napi::CallbackInfo& info); // json_template.cc
 Napi::Value Optimize(const Napi::CallbackInfo& info);        // optim.cc
 
 }  // namespace gs::addon

@@ -93,35 +93,14 @@ export class BodyTemplates {
 
   /**
    * Whether the body is the template's skeleton with a JSON number token in
-   * each of its gaps; the numbers' values go to this.values. One pass: each
-   * piece of the skeleton compared byte for byte, then the number after it read.
+   * each of its gaps; the numbers' values go to this.values. One native call
+   * (matchJsonTemplate: memcmp per piece, std::from_chars per number, rounded
+   * as JSON.parse rounds): a JavaScript loop cost ~30 instructions per byte.
    */
   private read(b: Uint8Array, t: BodyTemplate): boolean {
-    const { skeleton, pieceEnds } = t;
-    const n = pieceEnds.length - 1;
+    const n = t.targets.length;
     if (this.values.length < n) this.values = new Float64Array(n);
-    const values = this.values;
-    const len = b.length;
-    long.count = 0;
-    let i = 0;
-    let s = 0;
-    for (let k = 0; ; k++) {
-      const end = pieceEnds[k]!;
-      const piece = end - s;
-      if (i + piece > len) return false;
-      if (piece >= LONG_PIECE) {
-        // memcmp: a JavaScript loop costs ~30 instructions per byte (two typed-array reads).
-        if (compare.call(b, skeleton, s, end, i, i + piece) !== 0) return false;
-        i += piece;
-        s = end;
-      } else while (s < end) if (b[i++] !== skeleton[s++]) return false;
-      if (k === n) break;
-      i = readNumber(b, i, values, k);
-      if (i < 0) return false;
-    }
-    if (i !== len) return false;
-    if (long.count > 0) (this.addon ??= loadAddon()).readJsonNumbers(b, long.starts, long.ends, long.count, values, long.slots);
-    return true;
+    return (this.addon ??= loadAddon()).matchJsonTemplate(b, t.skeleton, t.pieceEnds, this.values);
   }
 
   /**
@@ -182,10 +161,6 @@ export class BodyTemplates {
   }
 }
 
-/** Pieces of the skeleton at least this long are compared by Buffer's native compare (its call costs ~50 bytes of the JavaScript loop). */
-const LONG_PIECE = 48;
-const compare = Buffer.prototype.compare as (this: Uint8Array, target: Uint8Array, targetStart: number, targetEnd: number, sourceStart: number, sourceEnd: number) => number;
-
 /** Number tokens longer than this on average (a float's 17 digits with sign, point and exponent take 24) are not looked up by hash. */
 const MAX_TOKEN_CHARS = 32;
 const longestBody = (t: BodyTemplate) => t.skeleton.length + MAX_TOKEN_CHARS * t.targets.length;
@@ -211,7 +186,7 @@ function skeletonHash(b: Uint8Array, tokens?: { starts: number[]; ends: number[]
   for (let i = 0; i < len; i++) {
     const c = b[i]!;
     if (c === MINUS || (c >= ZERO && c <= NINE)) {
-      const end = readNumber(b, i, undefined, 0);
+      const end = numberEnd(b, i);
       if (end < 0) return 0;
       if (tokens !== undefined) tokens.starts.push(i), tokens.ends.push(end);
       h = Math.imul(h ^ 0x23, 0x01000193);
@@ -234,88 +209,29 @@ function skeletonHash(b: Uint8Array, tokens?: { starts: number[]; ends: number[]
   return h >>> 0 || 1; // 0 says "refused"
 }
 
-const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
-
 /**
- * Reads the JSON number token at i (-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?)
- * into out[k] (when out is given); returns its end, or -1 when no such token
- * starts there. The value is JSON.parse's: a decimal with at most 15
- * significant digits and a power of ten within 10^±22 is one correctly
- * rounded operation on two exact doubles (m × 10^e or m / 10^e, Clinger's
- * fast path, as V8's own strtod does first); any other token is listed in
- * `long`, for the engine's reader (readJsonNumbers: std::from_chars, rounded
- * as JSON.parse rounds) once the whole body has matched.
+ * End of the JSON number token at i (-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?),
+ * or -1 when none starts there; the grammar of native/json_text.cc
+ * json_number_end, which reads the numbers of a match.
  */
-function readNumber(b: Uint8Array, i: number, out: Float64Array | undefined, k: number): number {
-  const start = i;
+function numberEnd(b: Uint8Array, i: number): number {
   const len = b.length;
-  const negative = b[i] === MINUS;
-  if (negative) i++;
-  let m = 0;
-  let digits = 0; // significant digits in m (leading zeros are not)
-  let e = 0;
-  let c = i < len ? b[i]! : -1;
-  if (c === ZERO) c = ++i < len ? b[i]! : -1;
-  else if (c > ZERO && c <= NINE) {
-    do {
-      m = m * 10 + (c - ZERO);
-      digits++;
-      c = ++i < len ? b[i]! : -1;
-    } while (c >= ZERO && c <= NINE);
-  } else return -1;
-  if (c === DOT) {
-    c = ++i < len ? b[i]! : -1;
-    if (!(c >= ZERO && c <= NINE)) return -1;
-    do {
-      e--;
-      if (m !== 0 || c !== ZERO) {
-        m = m * 10 + (c - ZERO);
-        digits++;
-      }
-      c = ++i < len ? b[i]! : -1;
-    } while (c >= ZERO && c <= NINE);
+  const digit = (j: number) => j < len && b[j]! >= ZERO && b[j]! <= NINE;
+  if (b[i] === MINUS) i++;
+  if (!digit(i)) return -1;
+  if (b[i] === ZERO) i++;
+  else while (digit(i)) i++;
+  if (i < len && b[i] === DOT) {
+    if (!digit(++i)) return -1;
+    while (digit(i)) i++;
   }
-  if (c === LOWER_E || c === UPPER_E) {
-    c = ++i < len ? b[i]! : -1;
-    let sign = 1;
-    if (c === PLUS || c === MINUS) {
-      if (c === MINUS) sign = -1;
-      c = ++i < len ? b[i]! : -1;
-    }
-    if (!(c >= ZERO && c <= NINE)) return -1;
-    let x = 0;
-    do {
-      if (x < 100_000) x = x * 10 + (c - ZERO);
-      c = ++i < len ? b[i]! : -1;
-    } while (c >= ZERO && c <= NINE);
-    e += sign * x;
-  }
-  if (out === undefined) return i;
-  if (digits <= 15 && e >= -22 && e <= 22) {
-    const v = e < 0 ? m / POW10[-e]! : m * POW10[e]!;
-    out[k] = negative ? -v : v;
-  } else {
-    if (long.count === long.starts.length) growLong();
-    long.starts[long.count] = start;
-    long.ends[long.count] = i;
-    long.slots[long.count++] = k;
+  if (i < len && (b[i] === LOWER_E || b[i] === UPPER_E)) {
+    i++;
+    if (i < len && (b[i] === PLUS || b[i] === MINUS)) i++;
+    if (!digit(i)) return -1;
+    while (digit(i)) i++;
   }
   return i;
-}
-
-/** Number tokens the last read left to the engine (readNumber's other tokens): bounds and the value index each goes to. */
-const long = { count: 0, starts: new Int32Array(64), ends: new Int32Array(64), slots: new Int32Array(64) };
-
-function growLong(): void {
-  const size = long.starts.length * 2;
-  const grown = (a: Int32Array) => {
-    const b = new Int32Array(size);
-    b.set(a);
-    return b;
-  };
-  long.starts = grown(long.starts);
-  long.ends = grown(long.ends);
-  long.slots = grown(long.slots);
 }
 
 /**
