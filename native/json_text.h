@@ -38,7 +38,7 @@ char* write_js_number(char* out, double v);
 double read_json_number(const char* first, const char* last);
 
 // End of the JSON number token starting at text[i] (text has len bytes), or
-// npos when none starts there: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?, as long as
+// kNoNumber when none starts there: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?, as long as
 // the grammar allows (a following digit after a leading 0 is not consumed).
 constexpr size_t kNoNumber = static_cast<size_t>(-1);
 size_t json_number_end(const char* text, size_t len, size_t i);
